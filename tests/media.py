@@ -1,0 +1,22 @@
+"""Where the shared test media live, and how a test that needs them skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+
+requires_media = pytest.mark.skipif(
+    not MEDIA.is_dir(),
+    reason=f"the shared test media are not at {MEDIA} (a fresh clone has no ../shared)",
+)
+
+
+def media(name: str) -> Path:
+    """Return the path of a shared test file, skipping the test when it is absent."""
+    path = MEDIA / name
+    if not path.is_file():
+        pytest.skip(f"the shared test file {path} is absent")
+    return path

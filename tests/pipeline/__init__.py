@@ -1,0 +1,1 @@
+"""Tests for OpenEye's pipeline, which never imports Home Assistant."""

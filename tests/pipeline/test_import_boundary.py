@@ -1,0 +1,66 @@
+"""The pipeline is plain Python: none of its modules may import Home Assistant."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+import subprocess
+import sys
+
+PIPELINE = Path(__file__).resolve().parents[2] / "custom_components" / "openeye" / "pipeline"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Return every module that a source file imports, at any depth of its code."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.level > 1:
+            # Two dots or more leave the pipeline package: that is the integration.
+            names.add("." * node.level + (node.module or ""))
+    return names
+
+
+def test_no_pipeline_module_imports_home_assistant() -> None:
+    """Walk every module of the pipeline and fail on a homeassistant or parent import."""
+    modules = sorted(PIPELINE.rglob("*.py"))
+    assert len(modules) >= 2
+    offenders = {
+        str(path.relative_to(PIPELINE)): sorted(
+            name
+            for name in _imported_modules(path)
+            if name.split(".")[0] == "homeassistant" or name.startswith("..")
+        )
+        for path in modules
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_pipeline_imports_without_home_assistant_loaded() -> None:
+    """Importing every pipeline module in a fresh interpreter loads no homeassistant module."""
+    names = [
+        "custom_components.openeye.pipeline."
+        + ".".join(path.relative_to(PIPELINE).with_suffix("").parts)
+        for path in sorted(PIPELINE.rglob("*.py"))
+        if path.name not in {"__init__.py", "__main__.py"}
+    ]
+    # The same stubs that start worker processes keep the integration's
+    # __init__ (which does import Home Assistant) out of the interpreter.
+    bootstrap = str(PIPELINE / "bootstrap.py")
+    code = (
+        "import importlib, importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('bootstrap', {bootstrap!r})\n"
+        "bootstrap = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(bootstrap)\n"
+        "bootstrap.install_package_stubs()\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'homeassistant'))\n"
+    )
+    root = PIPELINE.parents[2]
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"
