@@ -1,0 +1,792 @@
+/**
+ * The OpenEye card's logic without any DOM: configuration, the reducers that
+ * turn pushed and polled messages into the card's state, formatting, the
+ * teaching requests and who may see them.
+ *
+ * Reducers never mutate their input and never throw: a malformed message
+ * returns the state it was given, unchanged (the same object), so the card can
+ * tell by identity what changed and render only that.
+ */
+
+import { translate } from "./openeye-card-i18n.js";
+import { normalizeError } from "./openeye-card-status.js";
+
+export const CARD_TYPE = "custom:openeye-card";
+export const PARTS = Object.freeze(["counters", "last_recognition", "cameras", "feed", "teach"]);
+export const COUNTER_KEYS = Object.freeze([
+  "known_people",
+  "recognitions_today",
+  "unknown_faces_today",
+]);
+export const CAMERA_EVENT_TYPES = Object.freeze([
+  "face_detected",
+  "face_recognized",
+  "unknown_face",
+  "motion_detected",
+]);
+export const FEED_EVENT_TYPES = Object.freeze([...CAMERA_EVENT_TYPES, "alert"]);
+// Detected faces precede every recognition and would crowd the feed.
+export const DEFAULT_FEED_EVENT_TYPES = Object.freeze([
+  "face_recognized",
+  "unknown_face",
+  "motion_detected",
+  "alert",
+]);
+export const CAMERA_STATUSES = Object.freeze([
+  "connecting",
+  "streaming",
+  "reconnecting",
+  "failed",
+  "ended",
+]);
+export const DEFAULT_FEED_SIZE = 20;
+export const MAX_FEED_SIZE = 100;
+const MAX_TEXT = 200;
+const MAX_URL = 4096;
+
+// ---------------------------------------------------------------- config
+
+const isPlainObject = (value) =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * Checks a card configuration and returns it normalised, with every option
+ * filled in. Throws an Error with a readable message (Home Assistant shows it
+ * in an error card) when an option has the wrong type or value. Options the
+ * card does not know (grid_options, visibility, …) are left to Home Assistant.
+ */
+export function validateConfig(config) {
+  if (!isPlainObject(config)) throw new Error("OpenEye card: the configuration must be a mapping");
+  if (config.type !== undefined && config.type !== CARD_TYPE) {
+    throw new Error(`OpenEye card: type must be ${CARD_TYPE}`);
+  }
+  if (config.title !== undefined && typeof config.title !== "string") {
+    throw new Error("OpenEye card: title must be text");
+  }
+  let cameraIds = [];
+  if (config.camera_ids !== undefined && config.camera_ids !== null) {
+    if (
+      !Array.isArray(config.camera_ids) ||
+      !config.camera_ids.every((id) => typeof id === "string" && id.trim() !== "")
+    ) {
+      throw new Error("OpenEye card: camera_ids must be a list of OpenEye camera ids");
+    }
+    cameraIds = [...new Set(config.camera_ids.map((id) => id.trim()))];
+  }
+  const normalized = {
+    type: CARD_TYPE,
+    title: config.title,
+    camera_ids: cameraIds,
+  };
+  for (const part of PARTS) {
+    const key = `show_${part}`;
+    if (config[key] !== undefined && typeof config[key] !== "boolean") {
+      throw new Error(`OpenEye card: ${key} must be true or false`);
+    }
+    normalized[key] = config[key] ?? true;
+  }
+  const size = config.feed_size ?? DEFAULT_FEED_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_FEED_SIZE) {
+    throw new Error(`OpenEye card: feed_size must be a whole number from 1 to ${MAX_FEED_SIZE}`);
+  }
+  normalized.feed_size = size;
+  let types = DEFAULT_FEED_EVENT_TYPES;
+  if (config.feed_event_types !== undefined) {
+    if (
+      !Array.isArray(config.feed_event_types) ||
+      !config.feed_event_types.every((type) => FEED_EVENT_TYPES.includes(type))
+    ) {
+      throw new Error(
+        `OpenEye card: feed_event_types must be a list of ${FEED_EVENT_TYPES.join(", ")}`,
+      );
+    }
+    types = FEED_EVENT_TYPES.filter((type) => config.feed_event_types.includes(type));
+  }
+  normalized.feed_event_types = types;
+  return normalized;
+}
+
+/** The configuration a new card starts with in the card picker: everything shown. */
+export function stubConfig() {
+  return { type: CARD_TYPE };
+}
+
+/**
+ * The configuration after one change made in the visual editor. It never
+ * mutates `config`, keeps the options it does not touch (grid_options, …) and
+ * leaves out options equal to their defaults so that the YAML stays short.
+ *
+ * change is one of:
+ *   {kind: "title", value}
+ *   {kind: "camera", camera_id, checked, available?: [ids in display order]}
+ *   {kind: "part", part, checked}
+ *   {kind: "feed_size", value}
+ *   {kind: "feed_event_type", event_type, checked}
+ */
+export function applyEditorChange(config, change) {
+  const next = { ...(isPlainObject(config) ? config : {}) };
+  if (next.type === undefined) next.type = CARD_TYPE;
+  if (!isPlainObject(change)) return next;
+  switch (change.kind) {
+    case "title": {
+      const value = typeof change.value === "string" ? change.value : "";
+      if (value.trim() === "") delete next.title;
+      else next.title = value;
+      return next;
+    }
+    case "camera": {
+      if (typeof change.camera_id !== "string" || change.camera_id === "") return next;
+      const current = Array.isArray(next.camera_ids) ? next.camera_ids : [];
+      let ids = current.filter((id) => id !== change.camera_id);
+      if (change.checked) ids.push(change.camera_id);
+      if (Array.isArray(change.available)) {
+        // Keep the cameras in the order the editor lists them.
+        const order = change.available;
+        ids = [
+          ...order.filter((id) => ids.includes(id)),
+          ...ids.filter((id) => !order.includes(id)),
+        ];
+      }
+      if (ids.length === 0) delete next.camera_ids;
+      else next.camera_ids = ids;
+      return next;
+    }
+    case "part": {
+      if (!PARTS.includes(change.part)) return next;
+      const key = `show_${change.part}`;
+      if (change.checked) delete next[key];
+      else next[key] = false;
+      return next;
+    }
+    case "feed_size": {
+      const value = typeof change.value === "string" ? Number(change.value) : change.value;
+      if (!Number.isInteger(value) || value < 1 || value > MAX_FEED_SIZE) return next;
+      if (value === DEFAULT_FEED_SIZE) delete next.feed_size;
+      else next.feed_size = value;
+      return next;
+    }
+    case "feed_event_type": {
+      if (!FEED_EVENT_TYPES.includes(change.event_type)) return next;
+      const current = Array.isArray(next.feed_event_types)
+        ? next.feed_event_types
+        : DEFAULT_FEED_EVENT_TYPES;
+      const set = new Set(current.filter((type) => type !== change.event_type));
+      if (change.checked) set.add(change.event_type);
+      const types = FEED_EVENT_TYPES.filter((type) => set.has(type));
+      const isDefault =
+        types.length === DEFAULT_FEED_EVENT_TYPES.length &&
+        types.every((type) => DEFAULT_FEED_EVENT_TYPES.includes(type));
+      if (isDefault) delete next.feed_event_types;
+      else next.feed_event_types = types;
+      return next;
+    }
+    default:
+      return next;
+  }
+}
+
+/** The card's height in rows of 50 px, for masonry dashboards. */
+export function cardSize(config) {
+  let size = 1; // Header and status.
+  if (config.show_counters) size += 1;
+  if (config.show_last_recognition) size += 2;
+  if (config.show_cameras) size += 2;
+  if (config.show_feed) size += 3;
+  return size;
+}
+
+/** Whether this user sees the teaching controls: administrators, when the card shows them. */
+export function canTeach(hass, config) {
+  return Boolean(config?.show_teach) && hass?.user?.is_admin === true;
+}
+
+// ---------------------------------------------------------------- values
+
+function cleanText(value) {
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  if (text === "") return null;
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+
+function cleanCount(value) {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0
+    ? Math.floor(value)
+    : null;
+}
+
+function cleanTimestamp(value) {
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function cleanConfidence(value) {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1
+    ? value
+    : null;
+}
+
+/**
+ * An image address safe to put in <img src>: a path on Home Assistant
+ * ("/api/…"), an http(s) address, or an inline JPEG/PNG/WebP; else null.
+ */
+export function safeImageUrl(value) {
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_URL) return null;
+  if (value.startsWith("/") && !value.startsWith("//")) return value;
+  if (/^https?:\/\/[^\s]+$/i.test(value)) return value;
+  if (/^data:image\/(jpeg|png|webp);base64,[A-Za-z0-9+/=]+$/.test(value)) return value;
+  return null;
+}
+
+/** A base64 JPEG thumbnail (people and unknown lists) as an <img src>, else null. */
+export function thumbnailSrc(base64) {
+  if (typeof base64 !== "string" || base64.length === 0) return null;
+  if (base64.startsWith("data:image/")) return safeImageUrl(base64);
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(base64)) return null;
+  return `data:image/jpeg;base64,${base64.replace(/\s+/g, "")}`;
+}
+
+function cameraRef(value) {
+  if (!isPlainObject(value)) return null;
+  const id = cleanText(value.camera_id);
+  if (id === null) return null;
+  return { camera_id: id, name: cleanText(value.name) ?? id };
+}
+
+function shownTypes(config) {
+  return Array.isArray(config?.feed_event_types) ? config.feed_event_types : DEFAULT_FEED_EVENT_TYPES;
+}
+
+function inFilter(config, cameraId) {
+  const ids = config?.camera_ids;
+  return !Array.isArray(ids) || ids.length === 0 || ids.includes(cameraId);
+}
+
+/** A `last_recognition` object checked and reduced to what the card shows, else null. */
+export function normalizeRecognition(value) {
+  if (!isPlainObject(value)) return null;
+  const cameraId = cleanText(value.camera_id);
+  const timestamp = cleanTimestamp(value.timestamp);
+  if (cameraId === null || timestamp === null) return null;
+  return {
+    person_id: cleanText(value.person_id),
+    person_name: cleanText(value.person_name),
+    camera_id: cameraId,
+    camera_name: cleanText(value.camera_name) ?? cameraId,
+    confidence: cleanConfidence(value.confidence),
+    timestamp,
+    image_url: safeImageUrl(value.image_url),
+  };
+}
+
+/** One camera of `statistics.cameras`, checked, else null. */
+export function normalizeCamera(value) {
+  if (!isPlainObject(value)) return null;
+  const id = cleanText(value.camera_id);
+  if (id === null) return null;
+  return {
+    camera_id: id,
+    name: cleanText(value.name) ?? id,
+    status: CAMERA_STATUSES.includes(value.status) ? value.status : "unknown",
+    faces_in_view: cleanCount(value.faces_in_view) ?? 0,
+    motion: value.motion === true,
+    last_person: cleanText(value.last_person),
+  };
+}
+
+function sameCamera(a, b) {
+  return (
+    a.camera_id === b.camera_id &&
+    a.name === b.name &&
+    a.status === b.status &&
+    a.faces_in_view === b.faces_in_view &&
+    a.motion === b.motion &&
+    a.last_person === b.last_person
+  );
+}
+
+function sameRecognition(a, b) {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.person_id === b.person_id &&
+    a.person_name === b.person_name &&
+    a.camera_id === b.camera_id &&
+    a.camera_name === b.camera_name &&
+    a.confidence === b.confidence &&
+    a.timestamp === b.timestamp &&
+    a.image_url === b.image_url
+  );
+}
+
+// ---------------------------------------------------------------- state
+
+/** The card's state before any message. */
+export function createState() {
+  return {
+    counters: { known_people: null, recognitions_today: null, unknown_faces_today: null },
+    lastRecognition: null,
+    cameras: [],
+    hasStatistics: false,
+    feed: [],
+    nextFeedId: 1,
+    connectionId: null,
+  };
+}
+
+/**
+ * Applies one `openeye/statistics` result (from a `statistics_update` or a
+ * poll). Counters are replaced figure by figure (a figure with a wrong type
+ * keeps its old value); the cameras are replaced, limited to the card's
+ * cameras; the last recognition is replaced unless it would go back in time
+ * or belongs to a camera the card does not show. With `fromPoll`, a new last
+ * recognition also enters the feed, since no camera_event reports it then.
+ */
+export function applyStatistics(state, statistics, config, { fromPoll = false } = {}) {
+  if (!isPlainObject(statistics)) return state;
+  let next = state;
+  const update = (patch) => {
+    if (next === state) next = { ...state };
+    Object.assign(next, patch);
+  };
+
+  let counters = state.counters;
+  for (const key of COUNTER_KEYS) {
+    const value = cleanCount(statistics[key]);
+    if (value !== null && value !== counters[key]) {
+      if (counters === state.counters) counters = { ...counters };
+      counters[key] = value;
+    }
+  }
+  if (counters !== state.counters) update({ counters });
+
+  if (Array.isArray(statistics.cameras)) {
+    const previous = new Map(state.cameras.map((camera) => [camera.camera_id, camera]));
+    const seen = new Set();
+    const cameras = [];
+    for (const raw of statistics.cameras) {
+      const camera = normalizeCamera(raw);
+      if (camera === null || seen.has(camera.camera_id) || !inFilter(config, camera.camera_id)) {
+        continue;
+      }
+      seen.add(camera.camera_id);
+      const old = previous.get(camera.camera_id);
+      cameras.push(old && sameCamera(old, camera) ? old : camera);
+    }
+    const unchanged =
+      cameras.length === state.cameras.length &&
+      cameras.every((camera, i) => camera === state.cameras[i]);
+    if (!unchanged) update({ cameras });
+  }
+
+  const recognition = normalizeRecognition(statistics.last_recognition);
+  if (
+    recognition !== null &&
+    inFilter(config, recognition.camera_id) &&
+    (state.lastRecognition === null || recognition.timestamp >= state.lastRecognition.timestamp) &&
+    !sameRecognition(recognition, state.lastRecognition)
+  ) {
+    update({ lastRecognition: recognition });
+    if (fromPoll && shownTypes(config).includes("face_recognized")) {
+      const item = {
+        kind: "face_recognized",
+        camera_id: recognition.camera_id,
+        camera_name: recognition.camera_name,
+        timestamp: recognition.timestamp,
+        person_name: recognition.person_name,
+        confidence: recognition.confidence,
+        image_url: recognition.image_url,
+        message: null,
+      };
+      const duplicate = next.feed.some(
+        (old) =>
+          old.kind === item.kind &&
+          old.camera_id === item.camera_id &&
+          old.timestamp === item.timestamp,
+      );
+      if (!duplicate) Object.assign(next, pushFeed(next, item, config));
+    }
+  }
+
+  if (!state.hasStatistics) update({ hasStatistics: true });
+  return next;
+}
+
+function pushFeed(state, item, config) {
+  const size = config?.feed_size ?? DEFAULT_FEED_SIZE;
+  const entry = { ...item, id: state.nextFeedId };
+  return {
+    feed: [entry, ...state.feed].slice(0, size),
+    nextFeedId: state.nextFeedId + 1,
+  };
+}
+
+/** A `camera_event` message checked and reduced to a feed entry (without id), else null. */
+export function normalizeCameraEvent(msg) {
+  if (!isPlainObject(msg) || !CAMERA_EVENT_TYPES.includes(msg.event_type)) return null;
+  const camera = cameraRef(msg.camera);
+  const timestamp = cleanTimestamp(msg.timestamp);
+  if (camera === null || timestamp === null) return null;
+  const data = msg.data === undefined || msg.data === null ? {} : msg.data;
+  if (!isPlainObject(data)) return null;
+  const item = {
+    kind: msg.event_type,
+    camera_id: camera.camera_id,
+    camera_name: camera.name,
+    timestamp,
+    person_id: cleanText(data.person_id),
+    person_name: cleanText(data.person_name),
+    confidence: cleanConfidence(data.confidence),
+    image_url: safeImageUrl(data.image_url),
+    message: null,
+  };
+  // A recognition without a name says nothing; treat it as malformed.
+  if (item.kind === "face_recognized" && item.person_name === null) return null;
+  return item;
+}
+
+/** An `alert` message checked and reduced to a feed entry (without id), else null. */
+export function normalizeAlert(msg) {
+  if (!isPlainObject(msg) || typeof msg.alert_type !== "string") return null;
+  const timestamp = cleanTimestamp(msg.timestamp);
+  if (timestamp === null) return null;
+  const camera = cameraRef(msg.camera);
+  const data = isPlainObject(msg.data) ? msg.data : {};
+  return {
+    kind: "alert",
+    alert_type: cleanText(msg.alert_type),
+    camera_id: camera?.camera_id ?? null,
+    camera_name: camera?.name ?? null,
+    timestamp,
+    person_name: cleanText(data.person_name),
+    confidence: null,
+    image_url: safeImageUrl(data.image_url),
+    message: cleanText(msg.message),
+  };
+}
+
+function applyCameraEvent(state, msg, config) {
+  const item = normalizeCameraEvent(msg);
+  if (item === null || !inFilter(config, item.camera_id)) return state;
+  let next = state;
+  const update = (patch) => {
+    if (next === state) next = { ...state };
+    Object.assign(next, patch);
+  };
+  if (item.kind === "face_recognized") {
+    const recognition = {
+      person_id: item.person_id,
+      person_name: item.person_name,
+      camera_id: item.camera_id,
+      camera_name: item.camera_name,
+      confidence: item.confidence,
+      timestamp: item.timestamp,
+      image_url: item.image_url,
+    };
+    if (state.lastRecognition === null || item.timestamp >= state.lastRecognition.timestamp) {
+      update({ lastRecognition: recognition });
+    }
+    const index = state.cameras.findIndex((camera) => camera.camera_id === item.camera_id);
+    if (index !== -1 && state.cameras[index].last_person !== item.person_name) {
+      const cameras = [...state.cameras];
+      cameras[index] = { ...cameras[index], last_person: item.person_name };
+      update({ cameras });
+    }
+  }
+  if (shownTypes(config).includes(item.kind)) {
+    update(pushFeed(next, item, config));
+  }
+  return next;
+}
+
+function applyAlert(state, msg, config) {
+  const item = normalizeAlert(msg);
+  if (item === null) return state;
+  if (item.camera_id !== null && !inFilter(config, item.camera_id)) return state;
+  if (!shownTypes(config).includes("alert")) return state;
+  return { ...state, ...pushFeed(state, item, config) };
+}
+
+/**
+ * The state after one pushed message of `openeye/subscribe`. Unknown types
+ * and malformed messages return `state` itself; this function never throws.
+ */
+export function reduceMessage(state, msg, config) {
+  try {
+    if (!isPlainObject(msg) || typeof msg.type !== "string") return state;
+    switch (msg.type) {
+      case "statistics_update":
+        return applyStatistics(state, msg.statistics, config);
+      case "camera_event":
+        return applyCameraEvent(state, msg, config);
+      case "alert":
+        return applyAlert(state, msg, config);
+      case "connection_status": {
+        const id = cleanText(msg.connection_id);
+        return id === null || id === state.connectionId ? state : { ...state, connectionId: id };
+      }
+      default:
+        return state;
+    }
+  } catch {
+    return state;
+  }
+}
+
+/**
+ * The counters that OpenEye's own sensors show, for Polling: sensors of the
+ * `openeye` platform whose translation key is a counter's name
+ * (known_people, recognitions_today, unknown_faces_today) and whose state is
+ * a number. Returns only the figures found.
+ */
+export function countersFromEntities(hass) {
+  const found = {};
+  const entities = hass?.entities;
+  const states = hass?.states;
+  if (!isPlainObject(entities) || !isPlainObject(states)) return found;
+  for (const entry of Object.values(entities)) {
+    if (!isPlainObject(entry) || entry.platform !== "openeye") continue;
+    if (!COUNTER_KEYS.includes(entry.translation_key)) continue;
+    const raw = states[entry.entity_id]?.state;
+    if (typeof raw !== "string" || raw.trim() === "") continue;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0) found[entry.translation_key] = Math.floor(value);
+  }
+  return found;
+}
+
+/** The state with the counters found in OpenEye's entities (see countersFromEntities). */
+export function applyEntityCounters(state, hass) {
+  let counters = state.counters;
+  for (const [key, value] of Object.entries(countersFromEntities(hass))) {
+    if (counters[key] === value) continue;
+    if (counters === state.counters) counters = { ...counters };
+    counters[key] = value;
+  }
+  return counters === state.counters ? state : { ...state, counters };
+}
+
+// ---------------------------------------------------------------- formatting
+
+const RELATIVE_UNITS = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+  ["second", 1],
+];
+
+/** "5 minutes ago", "now", "vor 2 Stunden"… from Intl.RelativeTimeFormat. */
+export function formatRelativeTime(timestampMs, nowMs, language) {
+  if (!Number.isFinite(timestampMs) || !Number.isFinite(nowMs)) return "";
+  const seconds = Math.round((timestampMs - nowMs) / 1000);
+  let format;
+  try {
+    format = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
+  } catch {
+    format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  }
+  // Clocks drift a little: a time a few seconds ahead still reads "now".
+  if (Math.abs(seconds) < 10) return format.format(0, "second");
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(seconds, "second");
+}
+
+/** The time zone Home Assistant's profile asks for: the server's or the browser's (undefined). */
+export function timeZoneFor(hass) {
+  return hass?.locale?.time_zone === "server" && typeof hass?.config?.time_zone === "string"
+    ? hass.config.time_zone
+    : undefined;
+}
+
+/** A clock time such as 10:15:02, with the date when it is not today. */
+export function formatClock(timestampMs, nowMs, language, timeZone) {
+  if (!Number.isFinite(timestampMs)) return "";
+  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone };
+  const dayOptions = { year: "numeric", month: "2-digit", day: "2-digit", timeZone };
+  try {
+    const sameDay =
+      new Intl.DateTimeFormat("en", dayOptions).format(timestampMs) ===
+      new Intl.DateTimeFormat("en", dayOptions).format(nowMs);
+    const format = new Intl.DateTimeFormat(
+      language,
+      sameDay ? options : { ...options, month: "short", day: "numeric" },
+    );
+    return format.format(timestampMs);
+  } catch {
+    return new Date(timestampMs).toISOString();
+  }
+}
+
+/** A full date and time, for tooltips. */
+export function formatDateTime(timestampMs, language, timeZone) {
+  if (!Number.isFinite(timestampMs)) return "";
+  try {
+    return new Intl.DateTimeFormat(language, {
+      dateStyle: "medium",
+      timeStyle: "medium",
+      timeZone,
+    }).format(timestampMs);
+  } catch {
+    return new Date(timestampMs).toISOString();
+  }
+}
+
+/** 0.61 → "61%" in the user's language. */
+export function formatConfidence(confidence, language) {
+  if (typeof confidence !== "number" || !Number.isFinite(confidence)) return "";
+  try {
+    return new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 0 }).format(
+      confidence,
+    );
+  } catch {
+    return `${Math.round(confidence * 100)}%`;
+  }
+}
+
+/** The translated one-line description of a feed entry. */
+export function describeFeedItem(item, language) {
+  const someone = translate(language, "feed.someone");
+  switch (item.kind) {
+    case "face_recognized": {
+      const name = item.person_name ?? someone;
+      return item.confidence === null
+        ? translate(language, "feed.face_recognized", { name })
+        : translate(language, "feed.face_recognized_confidence", {
+            name,
+            confidence: formatConfidence(item.confidence, language),
+          });
+    }
+    case "unknown_face":
+      return translate(language, "feed.unknown_face");
+    case "face_detected":
+      return translate(language, "feed.face_detected");
+    case "motion_detected":
+      return translate(language, "feed.motion_detected");
+    case "alert": {
+      const head =
+        item.alert_type === "unknown_face" || item.alert_type === "camera_down"
+          ? translate(language, `feed.alert_${item.alert_type}`)
+          : translate(language, "feed.alert");
+      return item.message ? `${head}: ${item.message}` : head;
+    }
+    default:
+      return "";
+  }
+}
+
+// ---------------------------------------------------------------- teaching
+
+/** A client-side validation error, shaped like Home Assistant's errors. */
+export class TeachInputError extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
+function requireName(name) {
+  const text = typeof name === "string" ? name.trim() : "";
+  if (text === "") throw new TeachInputError("name_required");
+  return text;
+}
+
+/**
+ * The `openeye/unknown/assign` request: to an existing person when
+ * `personId` is given, else to a new person called `name`.
+ */
+export function buildAssignRequest(unknownId, { name, personId } = {}) {
+  if (typeof unknownId !== "string" || unknownId === "") {
+    throw new TeachInputError("invalid_format");
+  }
+  if (typeof personId === "string" && personId !== "") {
+    return { type: "openeye/unknown/assign", unknown_id: unknownId, person_id: personId };
+  }
+  return { type: "openeye/unknown/assign", unknown_id: unknownId, name: requireName(name) };
+}
+
+/** The `openeye/people/rename` request. */
+export function buildRenameRequest(personId, name) {
+  if (typeof personId !== "string" || personId === "") throw new TeachInputError("invalid_format");
+  return { type: "openeye/people/rename", person_id: personId, name: requireName(name) };
+}
+
+/** The `openeye/people/delete` request. */
+export function buildDeleteRequest(personId) {
+  if (typeof personId !== "string" || personId === "") throw new TeachInputError("invalid_format");
+  return { type: "openeye/people/delete", person_id: personId };
+}
+
+/** The people of an `openeye/people/list` result, checked and sorted by name. */
+export function normalizePeople(result, language) {
+  const list = Array.isArray(result?.people) ? result.people : [];
+  const people = [];
+  const seen = new Set();
+  for (const raw of list) {
+    if (!isPlainObject(raw)) continue;
+    const id = cleanText(raw.person_id);
+    if (id === null || seen.has(id)) continue;
+    seen.add(id);
+    people.push({
+      person_id: id,
+      name: cleanText(raw.name) ?? id,
+      encodings: cleanCount(raw.encodings),
+      thumbnail: thumbnailSrc(raw.thumbnail),
+    });
+  }
+  const collator = new Intl.Collator(language, { sensitivity: "base" });
+  return people.sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/** The faces of an `openeye/unknown/list` result, checked, newest first. */
+export function normalizeUnknownFaces(result) {
+  const list = Array.isArray(result?.unknown_faces) ? result.unknown_faces : [];
+  const faces = [];
+  const seen = new Set();
+  for (const raw of list) {
+    if (!isPlainObject(raw)) continue;
+    const id = cleanText(raw.unknown_id);
+    if (id === null || seen.has(id)) continue;
+    seen.add(id);
+    faces.push({
+      unknown_id: id,
+      camera_id: cleanText(raw.camera_id),
+      camera_name: cleanText(raw.camera_name) ?? cleanText(raw.camera_id),
+      timestamp: cleanTimestamp(raw.timestamp),
+      thumbnail: thumbnailSrc(raw.thumbnail),
+    });
+  }
+  return faces.sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
+}
+
+// Error codes with their own translation; home-assistant-js-websocket rejects
+// with the number 3 when the connection is lost during a call.
+const KNOWN_ERRORS = new Set([
+  "invalid_format",
+  "not_found",
+  "unauthorized",
+  "too_many_subscriptions",
+  "not_loaded",
+  "unknown_command",
+  "no_face",
+  "several_faces",
+  "not_an_image",
+  "image_too_large",
+  "duplicate_name",
+  "name_required",
+  "connection_lost",
+  "timeout",
+]);
+
+/** The translated text for an error of a WebSocket call (or of the card's own checks). */
+export function errorText(err, language) {
+  const { code, message } = normalizeError(err);
+  const key = code === "3" ? "connection_lost" : code;
+  if (KNOWN_ERRORS.has(key)) return translate(language, `error.${key}`);
+  return translate(language, "error.unknown", { message: message || code });
+}
