@@ -1,0 +1,169 @@
+"""Who a track's face is: evidence gathered over several encodings, then one decision.
+
+A single encoding of a moving, blurred or turned face can land just inside or
+just outside the tolerance. Deciding by a vote over a few encodings of the same
+track makes the answer steadier, and the rules below make sure a known name is
+never reported for a face whose evidence lies beyond the tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .engine import ENCODING_SIZE
+from .messages import confidence_from_distance
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .gallery import KnownFaces, KnownPerson
+
+# Votes a person needs while the track is still in view; a single vote is
+# enough only for the final decision, when no more evidence can come.
+VOTES_TO_RECOGNISE = 2
+VOTES_TO_RECOGNISE_FINAL = 1
+# Encodings kept per track. A track is decided within a few encodings; after
+# that only a confirmation every few seconds is added, and the oldest go.
+MAX_SAMPLES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """A track decided to be a known person."""
+
+    person: KnownPerson
+    # The smallest and the mean of the person's voting distances.
+    best_distance: float
+    mean_distance: float
+    # The votes for the person and the samples counted.
+    votes: int
+    samples: int
+
+    @property
+    def confidence(self) -> float:
+        """Return the confidence of the recognition, from the mean distance."""
+        return confidence_from_distance(self.mean_distance)
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognised:
+    """A track decided to be nobody known."""
+
+    # The smallest and the mean distance of each sample to its closest person,
+    # or None when nobody is known.
+    best_distance: float | None
+    mean_distance: float | None
+    # The votes for "unknown" and the samples counted.
+    votes: int
+    samples: int
+
+
+type Decision = Recognised | Unrecognised
+
+
+def decide(
+    distances: NDArray[np.float64],
+    people: tuple[KnownPerson, ...],
+    tolerance: float,
+    samples_to_decide: int,
+    final: bool = False,
+) -> Decision | None:
+    """Decide from a track's distance matrix (samples x people), or return None to wait.
+
+    Every sample votes for its closest person when that distance is within the
+    tolerance, and for "unknown" otherwise. A person is recognised with at
+    least two votes (one when ``final``), more votes than "unknown", and a mean
+    voting distance within the tolerance; the most voted one wins, the closer
+    one on a tie. Failing that, the track is unknown once it has
+    ``samples_to_decide`` samples (any sample at all when ``final``).
+    """
+    samples = len(distances)
+    if samples == 0:
+        return None
+    if not people:
+        if samples < samples_to_decide and not final:
+            return None
+        return Unrecognised(None, None, samples, samples)
+    closest = np.argmin(distances, axis=1)
+    closest_distance = distances[np.arange(samples), closest]
+    voting = closest_distance <= tolerance
+    unknown_votes = int(samples - np.count_nonzero(voting))
+    needed = VOTES_TO_RECOGNISE_FINAL if final else VOTES_TO_RECOGNISE
+    best: tuple[int, float, int] | None = None
+    for index in np.unique(closest[voting]):
+        mine = closest_distance[voting & (closest == index)]
+        votes, evidence = len(mine), float(mine.mean())
+        # The evidence check is implied by the vote rule today; it stays so that
+        # no later change of the rule can name someone who is too far away.
+        if votes < needed or votes <= unknown_votes or evidence > tolerance:
+            continue
+        if best is None or (votes, -evidence) > (best[0], -best[1]):
+            best = (votes, evidence, int(index))
+    if best is not None:
+        votes, evidence, index = best
+        mine = closest_distance[voting & (closest == index)]
+        return Recognised(people[index], float(mine.min()), evidence, votes, samples)
+    if samples < samples_to_decide and not final:
+        return None
+    return Unrecognised(
+        float(closest_distance.min()),
+        float(closest_distance.mean()),
+        unknown_votes,
+        samples,
+    )
+
+
+class TrackIdentity:
+    """The encodings of one track, their distances to the gallery and the decision."""
+
+    def __init__(self, known: KnownFaces) -> None:
+        """Start with no sample, scored against ``known``."""
+        self._known = known
+        self._encodings: NDArray[np.float64] = np.empty((0, ENCODING_SIZE), dtype=np.float64)
+        self._distances: NDArray[np.float64] = np.empty((0, len(known)), dtype=np.float64)
+        self.decision: Decision | None = None
+
+    @property
+    def samples(self) -> int:
+        """Return the number of encodings kept."""
+        return len(self._encodings)
+
+    @property
+    def distances(self) -> NDArray[np.float64]:
+        """Return the distances of every kept sample to every known person."""
+        return self._distances
+
+    @property
+    def last_encoding(self) -> NDArray[np.float64]:
+        """Return the newest encoding (the track must have one)."""
+        return np.asarray(self._encodings[-1], dtype=np.float64)
+
+    def add(self, encoding: NDArray[np.float64]) -> None:
+        """Add one encoding and its distances to every known person."""
+        row = encoding.reshape(1, ENCODING_SIZE)
+        self._encodings = np.vstack([self._encodings, row])[-MAX_SAMPLES:]
+        self._distances = np.vstack([self._distances, self._known.person_distances(row)])[
+            -MAX_SAMPLES:
+        ]
+
+    def rescore(self, known: KnownFaces) -> None:
+        """Score the kept samples against a new gallery; a decision already made stays."""
+        self._known = known
+        self._distances = known.person_distances(self._encodings)
+
+    def decide(
+        self, tolerance: float, samples_to_decide: int, final: bool = False
+    ) -> Decision | None:
+        """Decide once, when the evidence allows (see :func:`decide`); return the new decision.
+
+        Returns None when the track was decided before or still needs samples.
+        """
+        if self.decision is not None:
+            return None
+        self.decision = decide(
+            self._distances, self._known.people, tolerance, samples_to_decide, final
+        )
+        return self.decision
