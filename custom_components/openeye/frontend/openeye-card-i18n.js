@@ -305,11 +305,13 @@ export function resolveLanguage(hass) {
 
 /**
  * The string for `key` in `language`, else in English, else the key itself,
- * with each {placeholder} replaced from `values`.
+ * with each {placeholder} replaced from `values`. `strings` defaults to the
+ * card's tables (tests pass their own).
  */
-export function translate(language, key, values) {
-  const table = Object.hasOwn(STRINGS, language) ? STRINGS[language] : STRINGS[FALLBACK_LANGUAGE];
-  let text = Object.hasOwn(table, key) ? table[key] : STRINGS[FALLBACK_LANGUAGE][key];
+export function translate(language, key, values, strings = STRINGS) {
+  const fallback = strings[FALLBACK_LANGUAGE] ?? {};
+  const table = Object.hasOwn(strings, language) ? strings[language] : fallback;
+  let text = Object.hasOwn(table, key) ? table[key] : fallback[key];
   if (typeof text !== "string") return key;
   if (values) {
     text = text.replace(/\{(\w+)\}/g, (whole, name) =>

@@ -185,6 +185,29 @@ export function applyEditorChange(config, change) {
   }
 }
 
+/**
+ * The cameras the editor offers: OpenEye's cameras (from openeye/statistics)
+ * in their order, then any id of the configuration that OpenEye no longer
+ * knows (so that it can be unticked), each with whether it is ticked.
+ */
+export function editorCameraChoices(cameras, config) {
+  const chosen = Array.isArray(config?.camera_ids) ? config.camera_ids : [];
+  const choices = [];
+  const seen = new Set();
+  for (const raw of Array.isArray(cameras) ? cameras : []) {
+    const camera = normalizeCamera(raw);
+    if (camera === null || seen.has(camera.camera_id)) continue;
+    seen.add(camera.camera_id);
+    choices.push({ camera_id: camera.camera_id, name: camera.name, checked: chosen.includes(camera.camera_id), known: true });
+  }
+  for (const id of chosen) {
+    if (typeof id !== "string" || seen.has(id)) continue;
+    seen.add(id);
+    choices.push({ camera_id: id, name: id, checked: true, known: false });
+  }
+  return choices;
+}
+
 /** The card's height in rows of 50 px, for masonry dashboards. */
 export function cardSize(config) {
   let size = 1; // Header and status.
@@ -556,11 +579,26 @@ export function countersFromEntities(hass) {
   return found;
 }
 
-/** The state with the counters found in OpenEye's entities (see countersFromEntities). */
-export function applyEntityCounters(state, hass) {
+/**
+ * The figures of `found` that differ from `previous` (both as returned by
+ * countersFromEntities): in Polling the card applies only the sensors that
+ * changed since it last looked, so an entity that has not been updated yet
+ * never overwrites a fresher figure read with openeye/statistics.
+ */
+export function changedCounters(previous, found) {
+  const changed = {};
+  for (const [key, value] of Object.entries(found ?? {})) {
+    if (previous?.[key] !== value) changed[key] = value;
+  }
+  return changed;
+}
+
+/** The state with the given counters (figures by name) replaced. */
+export function applyEntityCounters(state, found) {
   let counters = state.counters;
-  for (const [key, value] of Object.entries(countersFromEntities(hass))) {
-    if (counters[key] === value) continue;
+  for (const key of COUNTER_KEYS) {
+    const value = cleanCount(found?.[key]);
+    if (value === null || counters[key] === value) continue;
     if (counters === state.counters) counters = { ...counters };
     counters[key] = value;
   }
@@ -766,7 +804,7 @@ export function normalizeUnknownFaces(result) {
 
 // Error codes with their own translation; home-assistant-js-websocket rejects
 // with the number 3 when the connection is lost during a call.
-const KNOWN_ERRORS = new Set([
+export const KNOWN_ERRORS = new Set([
   "invalid_format",
   "not_found",
   "unauthorized",

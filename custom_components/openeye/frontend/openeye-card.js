@@ -1,0 +1,975 @@
+/**
+ * OpenEye's Lovelace card (`type: custom:openeye-card`).
+ *
+ * Served by the integration at /openeye/frontend/openeye-card.js and added to
+ * the frontend as a module, with its sibling modules next to it; no build
+ * step and no dependency. It is a plain custom element with a shadow root.
+ *
+ * Data comes from the frontend's own connection (`hass.connection`): an
+ * `openeye/subscribe` subscription while it can be had ("Live"), else
+ * `openeye/statistics` and OpenEye's entities every few seconds ("Polling"),
+ * driven by SubscriptionController (openeye-card-status.js). Messages go
+ * through the pure reducers of openeye-card-logic.js; the DOM is updated in at
+ * most one pass per animation frame, part by part, only where the state
+ * object of that part changed.
+ */
+
+import "./openeye-card-editor.js";
+import { resolveLanguage, translator } from "./openeye-card-i18n.js";
+import {
+  applyEntityCounters,
+  applyStatistics,
+  buildAssignRequest,
+  buildDeleteRequest,
+  buildRenameRequest,
+  canTeach,
+  cardSize,
+  changedCounters,
+  countersFromEntities,
+  createState,
+  describeFeedItem,
+  errorText,
+  formatClock,
+  formatConfidence,
+  formatDateTime,
+  formatRelativeTime,
+  normalizePeople,
+  normalizeUnknownFaces,
+  reduceMessage,
+  stubConfig,
+  timeZoneFor,
+  validateConfig,
+} from "./openeye-card-logic.js";
+import { STATUS, SubscriptionController } from "./openeye-card-status.js";
+
+const CARD_TAG = "openeye-card";
+const TICK_MS = 10000;
+const TEACH_REFRESH_DELAY_MS = 2000;
+
+const STYLE = `
+  :host { display: block; }
+  ha-card {
+    display: flex; flex-direction: column; gap: 16px; padding: 16px;
+    color: var(--primary-text-color); box-sizing: border-box; height: 100%;
+    overflow-wrap: anywhere;
+  }
+  [hidden] { display: none !important; }
+  .header { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px; }
+  .title { margin: 0; font-size: var(--ha-card-header-font-size, 1.4em); font-weight: 400; line-height: 1.3; }
+  .status {
+    display: inline-flex; align-items: center; gap: 6px; padding: 2px 10px; border-radius: 999px;
+    border: 1px solid var(--divider-color); font-size: 0.85em; color: var(--secondary-text-color);
+    white-space: nowrap;
+  }
+  .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--secondary-text-color); flex: none; }
+  .status[data-status="live"] .dot { background: var(--success-color, #43a047); }
+  .status[data-status="polling"] .dot { background: var(--warning-color, #ffa600); }
+  .status[data-status="connecting"] .dot { animation: pulse 1.2s ease-in-out infinite; }
+  @keyframes pulse { 50% { opacity: 0.3; } }
+  @media (prefers-reduced-motion: reduce) { .status[data-status="connecting"] .dot { animation: none; } }
+  .hint { margin: 0; font-size: 0.85em; color: var(--secondary-text-color); }
+  .error { margin: 0; font-size: 0.9em; color: var(--error-color, #db4437); }
+  h3 { margin: 0 0 8px; font-size: 1em; font-weight: 500; }
+  h4 { margin: 12px 0 6px; font-size: 0.95em; font-weight: 500; color: var(--secondary-text-color); }
+  ul { list-style: none; margin: 0; padding: 0; }
+  .muted { color: var(--secondary-text-color); font-size: 0.85em; }
+  .counters { display: grid; gap: 8px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 96px), 1fr)); }
+  .counter { display: flex; flex-direction: column; align-items: center; text-align: center; gap: 2px; padding: 8px 4px;
+    border: 1px solid var(--divider-color); border-radius: var(--ha-card-border-radius, 12px); }
+  .counter .value { font-size: 1.7em; line-height: 1.2; color: var(--primary-color); font-variant-numeric: tabular-nums; }
+  .counter .label { font-size: 0.8em; color: var(--secondary-text-color); }
+  .thumb { width: 48px; height: 48px; border-radius: 8px; object-fit: cover; flex: none;
+    background: var(--divider-color); }
+  .last-body { display: flex; gap: 12px; align-items: center; min-width: 0; }
+  .last-body .thumb { width: 64px; height: 64px; }
+  .last-text { display: flex; flex-direction: column; gap: 2px; min-width: 0; }
+  .last-name { font-size: 1.15em; font-weight: 500; }
+  .cameras-list { display: grid; gap: 8px; grid-template-columns: repeat(auto-fill, minmax(min(100%, 200px), 1fr)); }
+  .camera { padding: 8px 10px; border: 1px solid var(--divider-color); border-radius: 8px; display: flex; flex-direction: column; gap: 4px; min-width: 0; }
+  .camera-head { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 6px; align-items: center; }
+  .camera-name { font-weight: 500; }
+  .badge { font-size: 0.75em; padding: 1px 8px; border-radius: 999px; border: 1px solid var(--divider-color); color: var(--secondary-text-color); }
+  .badge[data-status="streaming"] { color: var(--success-color, #43a047); border-color: currentColor; }
+  .badge[data-status="reconnecting"], .badge[data-status="connecting"] { color: var(--warning-color, #ffa600); border-color: currentColor; }
+  .badge[data-status="failed"] { color: var(--error-color, #db4437); border-color: currentColor; }
+  .camera-meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 0.85em; color: var(--secondary-text-color); }
+  .camera-meta [data-motion="true"] { color: var(--warning-color, #ffa600); }
+  .feed-list li, .teach-list li { display: flex; gap: 10px; align-items: flex-start; padding: 6px 0; border-top: 1px solid var(--divider-color); min-width: 0; }
+  .feed-list li:first-child, .teach-list li:first-child { border-top: none; }
+  .feed-list .thumb { width: 40px; height: 40px; }
+  .feed-body, .teach-body { display: flex; flex-direction: column; gap: 2px; min-width: 0; flex: 1; }
+  .feed-meta { display: flex; flex-wrap: wrap; gap: 0 8px; font-size: 0.8em; color: var(--secondary-text-color); }
+  .feed-item[data-event-type="alert"] .feed-text { color: var(--error-color, #db4437); }
+  .section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; }
+  form, .row { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-end; margin: 4px 0 0; }
+  label { display: flex; flex-direction: column; gap: 2px; font-size: 0.8em; color: var(--secondary-text-color); flex: 1 1 120px; min-width: 0; }
+  input, select {
+    font: inherit; font-size: 1rem; color: var(--primary-text-color); background: var(--card-background-color, transparent);
+    border: 1px solid var(--divider-color); border-radius: 6px; padding: 6px 8px; min-width: 0; width: 100%; box-sizing: border-box;
+  }
+  input:focus-visible, select:focus-visible, button:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 1px; }
+  button {
+    font: inherit; font-size: 0.9em; cursor: pointer; border-radius: 6px; padding: 6px 12px; min-height: 36px;
+    border: 1px solid var(--primary-color); background: transparent; color: var(--primary-color);
+  }
+  button.primary { background: var(--primary-color); color: var(--text-primary-color, #fff); }
+  button.danger { border-color: var(--error-color, #db4437); color: var(--error-color, #db4437); }
+  button.danger.primary { background: var(--error-color, #db4437); color: var(--text-primary-color, #fff); }
+  button:disabled { opacity: 0.5; cursor: default; }
+`;
+
+/** Creates an element with attributes, properties and children. */
+function h(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "className") node.className = value;
+    else if (name.startsWith("on") && typeof value === "function") {
+      node.addEventListener(name.slice(2), value);
+    } else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function setText(node, text) {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+function setAttr(node, name, value) {
+  if (!node) return;
+  if (value === null || value === undefined) {
+    if (node.hasAttribute(name)) node.removeAttribute(name);
+  } else if (node.getAttribute(name) !== String(value)) {
+    node.setAttribute(name, String(value));
+  }
+}
+
+/** An <img> for a face that hides itself when the image cannot be loaded (expired token…). */
+function faceImage(src, testid, className = "thumb") {
+  const img = h("img", { className, "data-testid": testid, alt: "", loading: "lazy", decoding: "async" });
+  img.addEventListener("error", () => {
+    img.hidden = true;
+  });
+  img.addEventListener("load", () => {
+    img.hidden = false;
+  });
+  if (src) img.src = src;
+  else img.hidden = true;
+  return img;
+}
+
+function setImage(img, src) {
+  if (!src) {
+    img.hidden = true;
+    img.removeAttribute("src");
+  } else if (img.getAttribute("src") !== src) {
+    img.hidden = false;
+    img.src = src;
+  }
+}
+
+/**
+ * Brings `container`'s children in line with `items`, keyed by `keyOf`:
+ * existing nodes are kept (and updated only when their item changed), new
+ * ones created, missing ones removed, order fixed with the fewest moves.
+ */
+function reconcile(container, items, keyOf, create, update) {
+  const existing = new Map();
+  for (const child of Array.from(container.children)) existing.set(child._openeyeKey, child);
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    let node = existing.get(key);
+    if (node) existing.delete(key);
+    else {
+      node = create(item);
+      node._openeyeKey = key;
+    }
+    if (node._openeyeItem !== item) {
+      update(node, item);
+      node._openeyeItem = item;
+    }
+    const at = container.children[index];
+    if (at !== node) container.insertBefore(node, at ?? null);
+  });
+  for (const node of existing.values()) node.remove();
+}
+
+const COUNTERS = [
+  ["known_people", "openeye-counter-known-people"],
+  ["recognitions_today", "openeye-counter-recognitions-today"],
+  ["unknown_faces_today", "openeye-counter-unknown-faces-today"],
+];
+
+class OpenEyeCard extends HTMLElement {
+  static getConfigElement() {
+    return document.createElement("openeye-card-editor");
+  }
+
+  static getStubConfig() {
+    return stubConfig();
+  }
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" });
+    this._config = null;
+    this._hass = null;
+    this._lang = "en";
+    this._t = translator("en");
+    this._timeZone = undefined;
+    this._teachVisible = false;
+    this._attached = false;
+    this._controller = null;
+    this._controllerConnection = null;
+    this._status = STATUS.CONNECTING;
+    this._statusSnapshot = null;
+    this._pollError = null;
+    this._entityCounters = {};
+    this._state = createState();
+    this._rendered = {};
+    this._refs = null;
+    this._frame = null;
+    this._tickTimer = null;
+    this._teach = {
+      unknown: [],
+      people: [],
+      loaded: false,
+      loading: false,
+      again: false,
+      error: null,
+      timer: null,
+    };
+  }
+
+  // ------------------------------------------------------------ Lovelace API
+
+  setConfig(config) {
+    const next = validateConfig(config);
+    const previous = this._config;
+    this._config = next;
+    const filterChanged =
+      !previous || previous.camera_ids.join("\u0000") !== next.camera_ids.join("\u0000");
+    if (filterChanged) {
+      this._state = createState();
+      if (this._controller) this._restart();
+    } else if (this._state.feed.length > next.feed_size) {
+      this._state = { ...this._state, feed: this._state.feed.slice(0, next.feed_size) };
+    }
+    this._teachVisible = canTeach(this._hass, next);
+    this._build();
+    this._maybeStart();
+  }
+
+  set hass(hass) {
+    const previous = this._hass;
+    this._hass = hass;
+    if (!hass) return;
+    const lang = resolveLanguage(hass);
+    const timeZone = timeZoneFor(hass);
+    const teach = canTeach(hass, this._config);
+    if (lang !== this._lang || timeZone !== this._timeZone || teach !== this._teachVisible) {
+      this._lang = lang;
+      this._t = translator(lang);
+      this._timeZone = timeZone;
+      this._teachVisible = teach;
+      if (this._config) this._build();
+    }
+    if (this._controller && this._controllerConnection !== hass.connection) this._restart();
+    else this._maybeStart();
+    if (!previous || previous.states !== hass.states || previous.entities !== hass.entities) {
+      this._readEntities();
+    }
+  }
+
+  get hass() {
+    return this._hass;
+  }
+
+  getCardSize() {
+    return cardSize(this._config ?? validateConfig({}));
+  }
+
+  getGridOptions() {
+    return { columns: 12, min_columns: 6 };
+  }
+
+  connectedCallback() {
+    this._attached = true;
+    this._maybeStart();
+    this._scheduleRender();
+  }
+
+  disconnectedCallback() {
+    this._attached = false;
+    this._stop();
+  }
+
+  // ------------------------------------------------------------ data flow
+
+  _maybeStart() {
+    if (this._controller || !this._attached || !this._config || !this._hass?.connection) return;
+    const connection = this._hass.connection;
+    const request = { type: "openeye/subscribe" };
+    if (this._config.camera_ids.length > 0) request.camera_ids = [...this._config.camera_ids];
+    this._controllerConnection = connection;
+    this._controller = new SubscriptionController({
+      connection,
+      // resubscribe: false because the controller, not the library, decides
+      // when to subscribe again (and learns when that fails).
+      subscribe: (onMessage) =>
+        connection.subscribeMessage(onMessage, request, { resubscribe: false }),
+      poll: () => this._poll(),
+      onMessage: (msg) => this._onMessage(msg),
+      onStatus: (status, snapshot) => {
+        this._status = status;
+        this._statusSnapshot = snapshot;
+        if (status === STATUS.LIVE) this._pollError = null;
+        this._scheduleRender();
+      },
+    });
+    this._controller.start();
+    this._startTick();
+    if (this._teachVisible && !this._teach.loaded) this._loadTeach();
+  }
+
+  _stop() {
+    if (this._controller) {
+      this._controller.stop();
+      this._controller = null;
+      this._controllerConnection = null;
+    }
+    if (this._tickTimer !== null) {
+      clearTimeout(this._tickTimer);
+      this._tickTimer = null;
+    }
+    if (this._teach.timer !== null) {
+      clearTimeout(this._teach.timer);
+      this._teach.timer = null;
+    }
+    if (this._frame !== null) {
+      if (this._frame.raf) cancelAnimationFrame(this._frame.id);
+      this._frame.cancelled = true;
+      this._frame = null;
+    }
+  }
+
+  _restart() {
+    this._stop();
+    this._status = STATUS.CONNECTING;
+    this._maybeStart();
+    this._scheduleRender();
+  }
+
+  _startTick() {
+    if (this._tickTimer !== null) return;
+    const tick = () => {
+      this._tickTimer = setTimeout(tick, TICK_MS);
+      this._rendered.clock = null;
+      this._scheduleRender();
+    };
+    this._tickTimer = setTimeout(tick, TICK_MS);
+  }
+
+  _onMessage(msg) {
+    const before = this._state;
+    const next = reduceMessage(before, msg, this._config);
+    if (next === before) return;
+    this._state = next;
+    if (
+      this._teachVisible &&
+      (next.counters.known_people !== before.counters.known_people ||
+        next.counters.unknown_faces_today !== before.counters.unknown_faces_today ||
+        (msg.type === "camera_event" && msg.event_type === "unknown_face"))
+    ) {
+      this._scheduleTeachLoad();
+    }
+    this._scheduleRender();
+  }
+
+  async _poll() {
+    const hass = this._hass;
+    if (!hass) return;
+    try {
+      const statistics = await hass.callWS({ type: "openeye/statistics" });
+      const before = this._state;
+      this._state = applyStatistics(before, statistics, this._config, { fromPoll: true });
+      this._pollError = null;
+      if (this._teachVisible && this._state.counters !== before.counters) this._scheduleTeachLoad();
+    } catch (err) {
+      this._pollError = err;
+      // Without openeye/statistics, OpenEye's sensors still give the counters.
+      this._state = applyEntityCounters(this._state, this._entityCounters);
+    }
+    this._scheduleRender();
+  }
+
+  _readEntities() {
+    const found = countersFromEntities(this._hass);
+    const changed = changedCounters(this._entityCounters, found);
+    this._entityCounters = found;
+    // Pushed statistics are authoritative while Live; the sensors only fill in
+    // between polls.
+    if (this._status !== STATUS.POLLING || Object.keys(changed).length === 0) return;
+    const next = applyEntityCounters(this._state, changed);
+    if (next !== this._state) {
+      this._state = next;
+      this._scheduleRender();
+    }
+  }
+
+  // ------------------------------------------------------------ teaching
+
+  _scheduleTeachLoad() {
+    if (this._teach.timer !== null || !this._attached) return;
+    this._teach.timer = setTimeout(() => {
+      this._teach.timer = null;
+      this._loadTeach();
+    }, TEACH_REFRESH_DELAY_MS);
+  }
+
+  async _loadTeach() {
+    const teach = this._teach;
+    if (!this._teachVisible || !this._hass) return;
+    if (teach.loading) {
+      teach.again = true;
+      return;
+    }
+    teach.loading = true;
+    teach.again = false;
+    this._scheduleRender();
+    const hass = this._hass;
+    const [unknown, people] = await Promise.allSettled([
+      hass.callWS({ type: "openeye/unknown/list" }),
+      hass.callWS({ type: "openeye/people/list" }),
+    ]);
+    teach.loading = false;
+    teach.loaded = true;
+    teach.error = null;
+    if (unknown.status === "fulfilled") teach.unknown = normalizeUnknownFaces(unknown.value);
+    else teach.error = unknown.reason;
+    if (people.status === "fulfilled") teach.people = normalizePeople(people.value, this._lang);
+    else teach.error = people.reason;
+    this._rendered.teach = null;
+    this._scheduleRender();
+    if (teach.again) this._loadTeach();
+  }
+
+  /** Runs one teaching call for a row, shows its error inline, then reloads the lists. */
+  async _teachCall(row, makeRequest, onSuccess) {
+    const error = row.querySelector(".error");
+    let request;
+    try {
+      request = makeRequest();
+    } catch (err) {
+      error.textContent = errorText(err, this._lang);
+      error.hidden = false;
+      return;
+    }
+    const controls = Array.from(row.querySelectorAll("button, input, select"));
+    for (const control of controls) control.disabled = true;
+    error.hidden = true;
+    let failed = null;
+    try {
+      await this._hass.callWS(request);
+    } catch (err) {
+      failed = err;
+    }
+    for (const control of controls) control.disabled = false;
+    const select = row._refs?.select;
+    if (select) row._refs.name.disabled = select.value !== "";
+    if (failed === null) {
+      onSuccess?.();
+    } else {
+      error.textContent = errorText(failed, this._lang);
+      error.hidden = false;
+      // Only a not_found says that the lists are stale.
+      if (failed?.code !== "not_found") return;
+    }
+    this._loadTeach();
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  _scheduleRender() {
+    if (this._frame !== null || !this._refs || !this._attached) return;
+    const frame = { raf: typeof requestAnimationFrame === "function", id: null, cancelled: false };
+    const run = () => {
+      if (frame.cancelled) return;
+      this._frame = null;
+      this._render();
+    };
+    this._frame = frame;
+    if (frame.raf) frame.id = requestAnimationFrame(run);
+    else queueMicrotask(run);
+  }
+
+  /** Builds the card's skeleton for the current configuration, language and role. */
+  _build() {
+    const t = this._t;
+    const config = this._config;
+    const refs = {};
+    const title = config.title ?? t("card.title");
+    refs.statusText = h("span", { className: "status-text", "data-testid": "openeye-status-text" });
+    refs.status = h(
+      "span",
+      { className: "status", "data-testid": "openeye-status", role: "status" },
+      [h("span", { className: "dot", "aria-hidden": "true" }), refs.statusText],
+    );
+    refs.hint = h("p", { className: "hint", "data-testid": "openeye-status-hint", hidden: true });
+    refs.error = h("p", { className: "error", "data-testid": "openeye-error", role: "alert", hidden: true });
+    const header = h("div", { className: "header" }, [
+      title ? h("h2", { className: "title", "data-testid": "openeye-title", text: title }) : h("span"),
+      refs.status,
+    ]);
+
+    const parts = [header, refs.hint, refs.error];
+
+    if (config.show_counters) {
+      refs.counters = {};
+      const cells = COUNTERS.map(([key, testid]) => {
+        refs.counters[key] = h("span", { className: "value", "data-testid": testid, text: "—" });
+        return h("div", { className: "counter" }, [
+          refs.counters[key],
+          h("span", { className: "label", text: t(`counter.${key}`) }),
+        ]);
+      });
+      parts.push(h("section", { className: "counters", "data-testid": "openeye-counters" }, cells));
+    }
+
+    if (config.show_last_recognition) {
+      refs.last = {
+        image: faceImage(null, "openeye-last-recognition-image"),
+        name: h("span", { className: "last-name", "data-testid": "openeye-last-recognition-name" }),
+        camera: h("span", { "data-testid": "openeye-last-recognition-camera" }),
+        time: h("time", { "data-testid": "openeye-last-recognition-time" }),
+        separator: h("span", { "aria-hidden": "true", text: " · " }),
+        confidence: h("span", { "data-testid": "openeye-last-recognition-confidence" }),
+        none: h("p", { className: "muted", "data-testid": "openeye-last-recognition-none", text: t("last.none") }),
+      };
+      refs.last.body = h("div", { className: "last-body" }, [
+        refs.last.image,
+        h("div", { className: "last-text" }, [
+          refs.last.name,
+          h("span", { className: "muted" }, [refs.last.camera]),
+          h("span", { className: "muted" }, [refs.last.time, refs.last.separator, refs.last.confidence]),
+        ]),
+      ]);
+      parts.push(
+        h("section", { className: "last", "data-testid": "openeye-last-recognition" }, [
+          h("h3", { text: t("last.title") }),
+          refs.last.none,
+          refs.last.body,
+        ]),
+      );
+    }
+
+    if (config.show_cameras) {
+      refs.cameras = h("ul", { className: "cameras-list", "data-testid": "openeye-cameras" });
+      refs.camerasNone = h("p", { className: "muted", "data-testid": "openeye-cameras-none", text: t("cameras.none") });
+      parts.push(
+        h("section", { className: "cameras" }, [
+          h("h3", { text: t("cameras.title") }),
+          refs.cameras,
+          refs.camerasNone,
+        ]),
+      );
+    }
+
+    if (config.show_feed) {
+      refs.feed = h("ul", { className: "feed-list", "data-testid": "openeye-feed", "aria-live": "off" });
+      refs.feedEmpty = h("p", { className: "muted", "data-testid": "openeye-feed-empty", text: t("feed.empty") });
+      parts.push(
+        h("section", { className: "feed" }, [h("h3", { text: t("feed.title") }), refs.feed, refs.feedEmpty]),
+      );
+    }
+
+    // Non-administrators never get the teaching controls in their DOM at all.
+    if (this._teachVisible) {
+      refs.teach = this._buildTeach();
+      parts.push(refs.teach.section);
+    }
+
+    const card = h("ha-card", { "data-testid": "openeye-card" }, parts);
+    this.shadowRoot.replaceChildren(h("style", { text: STYLE }), card);
+    this._refs = refs;
+    this._rendered = {};
+    if (this._teachVisible && this._controller && !this._teach.loaded) this._loadTeach();
+    // The first paint happens now so that the card is never empty for a frame.
+    this._render();
+  }
+
+  _render() {
+    const refs = this._refs;
+    if (!refs) return;
+    const rendered = this._rendered;
+    const state = this._state;
+    const t = this._t;
+    const now = Date.now();
+
+    if (rendered.status !== this._status || rendered.pollError !== this._pollError || rendered.snapshot !== this._statusSnapshot) {
+      rendered.status = this._status;
+      rendered.pollError = this._pollError;
+      rendered.snapshot = this._statusSnapshot;
+      setAttr(refs.status, "data-status", this._status);
+      setText(refs.statusText, t(`status.${this._status}`));
+      const polling = this._status === STATUS.POLLING;
+      const reason = this._statusSnapshot?.lastError;
+      refs.hint.hidden = !polling;
+      if (polling) setText(refs.hint, t("status.polling_hint", { reason: errorText(reason, this._lang) }));
+      refs.error.hidden = this._pollError === null;
+      if (this._pollError !== null) setText(refs.error, errorText(this._pollError, this._lang));
+    }
+
+    if (refs.counters && rendered.counters !== state.counters) {
+      rendered.counters = state.counters;
+      for (const [key] of COUNTERS) {
+        const value = state.counters[key];
+        setText(refs.counters[key], value === null ? "—" : String(value));
+      }
+    }
+
+    const clockChanged = rendered.clock !== true;
+    if (refs.last && (rendered.last !== state.lastRecognition || clockChanged)) {
+      rendered.last = state.lastRecognition;
+      this._renderLast(state.lastRecognition, now);
+    }
+
+    if (refs.cameras && rendered.cameras !== state.cameras) {
+      rendered.cameras = state.cameras;
+      reconcile(
+        refs.cameras,
+        state.cameras,
+        (camera) => camera.camera_id,
+        (camera) => this._createCamera(camera),
+        (node, camera) => this._updateCamera(node, camera),
+      );
+      refs.camerasNone.hidden = state.cameras.length > 0 || !state.hasStatistics;
+    }
+
+    if (refs.feed && rendered.feed !== state.feed) {
+      rendered.feed = state.feed;
+      reconcile(
+        refs.feed,
+        state.feed,
+        (item) => item.id,
+        (item) => this._createFeedItem(item, now),
+        () => {},
+      );
+      refs.feedEmpty.hidden = state.feed.length > 0;
+    }
+
+    if (refs.teach && (rendered.teach !== true || clockChanged)) {
+      rendered.teach = true;
+      this._renderTeach(now);
+    }
+    rendered.clock = true;
+  }
+
+  _renderLast(last, now) {
+    const refs = this._refs.last;
+    const t = this._t;
+    refs.none.hidden = last !== null;
+    refs.body.hidden = last === null;
+    if (last === null) return;
+    setText(refs.name, last.person_name ?? t("feed.someone"));
+    setText(refs.camera, t("last.at_camera", { camera: last.camera_name }));
+    setText(refs.time, formatRelativeTime(last.timestamp, now, this._lang));
+    setAttr(refs.time, "datetime", new Date(last.timestamp).toISOString());
+    setAttr(refs.time, "title", formatDateTime(last.timestamp, this._lang, this._timeZone));
+    setText(
+      refs.confidence,
+      last.confidence === null
+        ? ""
+        : t("last.confidence", { value: formatConfidence(last.confidence, this._lang) }),
+    );
+    refs.separator.hidden = last.confidence === null;
+    setImage(refs.image, last.image_url);
+  }
+
+  _createCamera(camera) {
+    const node = h("li", { className: "camera", "data-testid": "openeye-camera", "data-camera-id": camera.camera_id });
+    node._refs = {
+      name: h("span", { className: "camera-name", "data-testid": "openeye-camera-name" }),
+      status: h("span", { className: "badge", "data-testid": "openeye-camera-status" }),
+      faces: h("span", { "data-testid": "openeye-camera-faces" }),
+      motion: h("span", { "data-testid": "openeye-camera-motion" }),
+      last: h("span", { "data-testid": "openeye-camera-last-person" }),
+    };
+    const r = node._refs;
+    node.append(
+      h("div", { className: "camera-head" }, [r.name, r.status]),
+      h("div", { className: "camera-meta" }, [r.faces, r.motion, r.last]),
+    );
+    return node;
+  }
+
+  _updateCamera(node, camera) {
+    const r = node._refs;
+    const t = this._t;
+    setText(r.name, camera.name);
+    setAttr(r.status, "data-status", camera.status);
+    setText(r.status, t(`camera.status.${camera.status}`));
+    setAttr(r.faces, "data-value", camera.faces_in_view);
+    setText(r.faces, t("camera.faces_in_view", { count: camera.faces_in_view }));
+    setAttr(r.motion, "data-motion", camera.motion ? "true" : "false");
+    setText(r.motion, camera.motion ? t("camera.motion") : t("camera.no_motion"));
+    setText(
+      r.last,
+      camera.last_person ? t("camera.last_person", { name: camera.last_person }) : t("camera.last_person_none"),
+    );
+  }
+
+  _createFeedItem(item, now) {
+    const time = h("time", {
+      "data-testid": "openeye-feed-time",
+      datetime: new Date(item.timestamp).toISOString(),
+      title: formatDateTime(item.timestamp, this._lang, this._timeZone),
+      text: formatClock(item.timestamp, now, this._lang, this._timeZone),
+    });
+    const meta = h("div", { className: "feed-meta" }, [
+      time,
+      item.camera_name ? h("span", { "data-testid": "openeye-feed-camera", text: item.camera_name }) : null,
+    ]);
+    return h(
+      "li",
+      {
+        className: "feed-item",
+        "data-testid": "openeye-feed-item",
+        "data-event-type": item.kind,
+        "data-camera-id": item.camera_id ?? undefined,
+      },
+      [
+        item.image_url ? faceImage(item.image_url, "openeye-feed-image") : null,
+        h("div", { className: "feed-body" }, [
+          h("span", { className: "feed-text", "data-testid": "openeye-feed-text", text: describeFeedItem(item, this._lang) }),
+          meta,
+        ]),
+      ],
+    );
+  }
+
+  // ------------------------------------------------------------ teaching UI
+
+  _buildTeach() {
+    const t = this._t;
+    const refs = {
+      loading: h("span", { className: "muted", "data-testid": "openeye-teach-loading", text: t("teach.loading"), hidden: true }),
+      error: h("p", { className: "error", "data-testid": "openeye-teach-error", role: "alert", hidden: true }),
+      unknown: h("ul", { className: "teach-list", "data-testid": "openeye-unknown-list" }),
+      unknownEmpty: h("p", { className: "muted", "data-testid": "openeye-unknown-empty", text: t("teach.unknown_empty"), hidden: true }),
+      people: h("ul", { className: "teach-list", "data-testid": "openeye-people-list" }),
+      peopleEmpty: h("p", { className: "muted", "data-testid": "openeye-people-empty", text: t("teach.people_empty"), hidden: true }),
+    };
+    const refresh = h("button", {
+      type: "button",
+      "data-testid": "openeye-teach-refresh",
+      text: t("teach.refresh"),
+      onclick: () => this._loadTeach(),
+    });
+    refs.section = h("section", { className: "teach", "data-testid": "openeye-teach" }, [
+      h("div", { className: "section-head" }, [h("h3", { text: t("teach.title") }), refs.loading, refresh]),
+      refs.error,
+      h("h4", { text: t("teach.unknown_title") }),
+      refs.unknown,
+      refs.unknownEmpty,
+      h("h4", { text: t("teach.people_title") }),
+      refs.people,
+      refs.peopleEmpty,
+    ]);
+    return refs;
+  }
+
+  _renderTeach(now) {
+    const refs = this._refs.teach;
+    const teach = this._teach;
+    refs.loading.hidden = !teach.loading;
+    refs.error.hidden = teach.error === null;
+    if (teach.error !== null) setText(refs.error, errorText(teach.error, this._lang));
+    const peopleKey = teach.people.map((p) => `${p.person_id}\u0000${p.name}`).join("\u0001");
+    reconcile(
+      refs.unknown,
+      teach.unknown,
+      (face) => face.unknown_id,
+      (face) => this._createUnknown(face),
+      (node, face) => this._updateUnknown(node, face, now),
+    );
+    for (const node of refs.unknown.children) {
+      this._updateUnknownTime(node, now);
+      this._fillPeopleSelect(node._refs.select, teach.people, peopleKey);
+    }
+    refs.unknownEmpty.hidden = !teach.loaded || teach.unknown.length > 0;
+    reconcile(
+      refs.people,
+      teach.people,
+      (person) => person.person_id,
+      (person) => this._createPerson(person),
+      (node, person) => this._updatePerson(node, person),
+    );
+    refs.peopleEmpty.hidden = !teach.loaded || teach.people.length > 0;
+  }
+
+  _createUnknown(face) {
+    const t = this._t;
+    const r = {
+      image: faceImage(face.thumbnail, "openeye-unknown-image"),
+      meta: h("span", { className: "muted", "data-testid": "openeye-unknown-meta" }),
+      name: h("input", {
+        type: "text",
+        autocomplete: "off",
+        enterkeyhint: "done",
+        placeholder: t("teach.name_placeholder"),
+        "data-testid": "openeye-unknown-name",
+      }),
+      select: h("select", { "data-testid": "openeye-unknown-person" }),
+      error: h("p", { className: "error", "data-testid": "openeye-unknown-error", role: "alert", hidden: true }),
+    };
+    r.select.append(h("option", { value: "", text: t("teach.new_person") }));
+    r.select.addEventListener("change", () => {
+      r.name.disabled = r.select.value !== "";
+    });
+    const node = h("li", { className: "unknown", "data-testid": "openeye-unknown-item", "data-unknown-id": face.unknown_id });
+    const form = h("form", {}, [
+      h("label", {}, [document.createTextNode(t("teach.name_label")), r.name]),
+      h("label", {}, [document.createTextNode(t("teach.add_to_label")), r.select]),
+      h("button", { type: "submit", className: "primary", "data-testid": "openeye-unknown-assign", text: t("teach.assign") }),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this._teachCall(
+        node,
+        () => buildAssignRequest(face.unknown_id, { name: r.name.value, personId: r.select.value }),
+        () => {
+          // Gone from the list at once; the reload that follows confirms it.
+          this._teach.unknown = this._teach.unknown.filter((u) => u.unknown_id !== face.unknown_id);
+          this._rendered.teach = null;
+          this._scheduleRender();
+        },
+      );
+    });
+    node.append(r.image, h("div", { className: "teach-body" }, [r.meta, form, r.error]));
+    node._refs = r;
+    return node;
+  }
+
+  _updateUnknown(node, face, now) {
+    setImage(node._refs.image, face.thumbnail);
+    node._face = face;
+    this._updateUnknownTime(node, now);
+  }
+
+  _updateUnknownTime(node, now) {
+    const face = node._face;
+    if (!face) return;
+    const time = face.timestamp === null ? "" : formatRelativeTime(face.timestamp, now, this._lang);
+    setText(node._refs.meta, this._t("teach.seen_at", { camera: face.camera_name ?? "", time }));
+  }
+
+  _fillPeopleSelect(select, people, key) {
+    if (select._openeyePeople === key) return;
+    select._openeyePeople = key;
+    const chosen = select.value;
+    const first = select.options[0];
+    select.replaceChildren(first, ...people.map((p) => h("option", { value: p.person_id, text: p.name })));
+    select.value = people.some((p) => p.person_id === chosen) ? chosen : "";
+    select.dispatchEvent(new Event("change"));
+  }
+
+  _createPerson(person) {
+    const t = this._t;
+    const node = h("li", { className: "person", "data-testid": "openeye-person", "data-person-id": person.person_id });
+    const r = {
+      image: faceImage(person.thumbnail, "openeye-person-image"),
+      name: h("span", { className: "last-name", "data-testid": "openeye-person-name" }),
+      photos: h("span", { className: "muted" }),
+      input: h("input", { type: "text", autocomplete: "off", "data-testid": "openeye-person-rename-input" }),
+      question: h("span", { "data-testid": "openeye-person-delete-question" }),
+      error: h("p", { className: "error", "data-testid": "openeye-person-error", role: "alert", hidden: true }),
+    };
+    const show = (mode) => {
+      r.actions.hidden = mode !== "view";
+      r.rename.hidden = mode !== "rename";
+      r.confirm.hidden = mode !== "confirm";
+    };
+    r.actions = h("div", { className: "row" }, [
+      h("button", {
+        type: "button",
+        "data-testid": "openeye-person-rename",
+        text: t("teach.rename"),
+        onclick: () => {
+          r.input.value = node._person?.name ?? "";
+          r.error.hidden = true;
+          show("rename");
+          r.input.focus();
+        },
+      }),
+      h("button", {
+        type: "button",
+        className: "danger",
+        "data-testid": "openeye-person-delete",
+        text: t("teach.remove"),
+        onclick: () => {
+          r.error.hidden = true;
+          show("confirm");
+        },
+      }),
+    ]);
+    r.rename = h("form", { hidden: true }, [
+      h("label", {}, [document.createTextNode(t("teach.name_label")), r.input]),
+      h("button", { type: "submit", className: "primary", "data-testid": "openeye-person-rename-save", text: t("teach.save") }),
+      h("button", { type: "button", "data-testid": "openeye-person-rename-cancel", text: t("teach.cancel"), onclick: () => show("view") }),
+    ]);
+    r.rename.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this._teachCall(node, () => buildRenameRequest(person.person_id, r.input.value), () => show("view"));
+    });
+    r.confirm = h("div", { className: "row", hidden: true }, [
+      r.question,
+      h("button", {
+        type: "button",
+        className: "danger primary",
+        "data-testid": "openeye-person-delete-confirm",
+        text: t("teach.remove"),
+        onclick: () =>
+          this._teachCall(node, () => buildDeleteRequest(person.person_id), () => {
+            this._teach.people = this._teach.people.filter((p) => p.person_id !== person.person_id);
+            this._rendered.teach = null;
+            this._scheduleRender();
+          }),
+      }),
+      h("button", { type: "button", "data-testid": "openeye-person-delete-cancel", text: t("teach.cancel"), onclick: () => show("view") }),
+    ]);
+    node.append(
+      r.image,
+      h("div", { className: "teach-body" }, [h("div", {}, [r.name, document.createTextNode(" "), r.photos]), r.actions, r.rename, r.confirm, r.error]),
+    );
+    node._refs = r;
+    return node;
+  }
+
+  _updatePerson(node, person) {
+    const r = node._refs;
+    node._person = person;
+    setText(r.name, person.name);
+    setText(r.photos, person.encodings === null ? "" : this._t("teach.photos", { count: person.encodings }));
+    setText(r.question, this._t("teach.remove_confirm", { name: person.name }));
+    setImage(r.image, person.thumbnail);
+  }
+}
+
+if (!customElements.get(CARD_TAG)) {
+  customElements.define(CARD_TAG, OpenEyeCard);
+  window.customCards = window.customCards || [];
+  if (!window.customCards.some((card) => card.type === CARD_TAG)) {
+    window.customCards.push({
+      type: CARD_TAG,
+      name: "OpenEye",
+      description: "Face recognition at a glance: who was recognised, cameras, a live feed, and teaching new faces.",
+      preview: true,
+      documentationURL: "https://github.com/openeye-ha/openeye",
+    });
+  }
+}
+
+export { OpenEyeCard };
