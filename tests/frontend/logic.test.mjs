@@ -20,6 +20,7 @@ import {
   describeFeedItem,
   editorCameraChoices,
   errorText,
+  eventImageUrl,
   formatClock,
   formatConfidence,
   formatRelativeTime,
@@ -283,7 +284,10 @@ describe("reduceMessage", () => {
     assert.equal(state.lastRecognition.camera_name, "Front door");
     assert.equal(state.lastRecognition.confidence, 0.61);
     assert.equal(state.lastRecognition.timestamp, Date.parse("2026-11-25T10:15:02.120Z"));
-    assert.equal(state.lastRecognition.image_url, "/api/image_proxy/image.front_door_latest_face?token=abc");
+    assert.equal(
+      state.lastRecognition.image_url,
+      `/api/image_proxy/image.front_door_latest_face?token=abc&openeye_ts=${Date.parse("2026-11-25T10:15:02.120Z")}`,
+    );
 
     const next = reduceMessage(
       state,
@@ -334,7 +338,7 @@ describe("reduceMessage", () => {
         person_id: "p-Ada",
         person_name: "Ada",
         confidence: 0.7,
-        image_url: "/api/image_proxy/image.face?token=Ada",
+        image_url: `/api/image_proxy/image.face?token=Ada&openeye_ts=${Date.parse("2026-11-25T10:20:00Z")}`,
         message: null,
       },
     );
@@ -398,7 +402,7 @@ describe("reduceMessage", () => {
     for (const msg of [unknown, detected, motion, alert]) state = reduceMessage(state, msg, ALL);
     assert.deepEqual(state.feed.map((i) => i.kind), ["alert", "motion_detected", "unknown_face"]);
     assert.equal(state.lastRecognition, null);
-    assert.equal(state.feed[2].image_url, "/api/image_proxy/image.u1?token=t");
+    assert.equal(state.feed[2].image_url, `/api/image_proxy/image.u1?token=t&openeye_ts=${Date.parse("2026-11-25T10:21:00Z")}`);
     assert.equal(state.feed[0].message, "Garage stopped streaming");
 
     const withDetected = validateConfig({ feed_event_types: ["face_detected"] });
@@ -609,6 +613,16 @@ describe("image addresses", () => {
     for (const bad of ["javascript:alert(1)", "//evil.example/x.jpg", "data:text/html;base64,PGgxPg==", "", 5, null]) {
       assert.equal(safeImageUrl(bad), null, String(bad));
     }
+  });
+
+  it("makes each event's picture address unique, since image_url names the camera's latest face", () => {
+    assert.equal(eventImageUrl("/api/image_proxy/image.x?token=1", 1700000000000), "/api/image_proxy/image.x?token=1&openeye_ts=1700000000000");
+    assert.equal(eventImageUrl("/local/face.jpg", 5), "/local/face.jpg?openeye_ts=5");
+    assert.equal(eventImageUrl("data:image/png;base64,iVBO", 5), "data:image/png;base64,iVBO");
+    assert.equal(eventImageUrl("javascript:alert(1)", 5), null);
+    const a = reduceMessage(createState(), recognized({ name: "A", at: "2026-11-25T10:20:00Z" }), ALL);
+    const b = reduceMessage(a, recognized({ name: "A", at: "2026-11-25T10:21:00Z" }), ALL);
+    assert.notEqual(b.feed[0].image_url, b.feed[1].image_url);
   });
 
   it("turns base64 JPEG thumbnails into data addresses", () => {

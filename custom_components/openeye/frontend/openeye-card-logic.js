@@ -262,6 +262,19 @@ export function safeImageUrl(value) {
   return null;
 }
 
+/**
+ * The image address of one event, made unique to that event. OpenEye's
+ * image_url is the address of a camera's *latest face* image entity, the
+ * same for every event of that camera; without a distinct address the
+ * browser would show one cached picture for all of them. Home Assistant's
+ * image proxy ignores the extra query parameter.
+ */
+export function eventImageUrl(url, timestampMs) {
+  const safe = safeImageUrl(url);
+  if (safe === null || !safe.startsWith("/") || !Number.isFinite(timestampMs)) return safe;
+  return `${safe}${safe.includes("?") ? "&" : "?"}openeye_ts=${Math.floor(timestampMs)}`;
+}
+
 /** A base64 JPEG thumbnail (people and unknown lists) as an <img src>, else null. */
 export function thumbnailSrc(base64) {
   if (typeof base64 !== "string" || base64.length === 0) return null;
@@ -299,7 +312,7 @@ export function normalizeRecognition(value) {
     camera_name: cleanText(value.camera_name) ?? cameraId,
     confidence: cleanConfidence(value.confidence),
     timestamp,
-    image_url: safeImageUrl(value.image_url),
+    image_url: eventImageUrl(value.image_url, timestamp),
   };
 }
 
@@ -461,7 +474,7 @@ export function normalizeCameraEvent(msg) {
     person_id: cleanText(data.person_id),
     person_name: cleanText(data.person_name),
     confidence: cleanConfidence(data.confidence),
-    image_url: safeImageUrl(data.image_url),
+    image_url: eventImageUrl(data.image_url, timestamp),
     message: null,
   };
   // A recognition without a name says nothing; treat it as malformed.
@@ -484,7 +497,7 @@ export function normalizeAlert(msg) {
     timestamp,
     person_name: cleanText(data.person_name),
     confidence: null,
-    image_url: safeImageUrl(data.image_url),
+    image_url: eventImageUrl(data.image_url, timestamp),
     message: cleanText(msg.message),
   };
 }

@@ -1,0 +1,492 @@
+// The card and its editor as custom elements, in happy-dom (a devDependency:
+// run `npm ci` once, then `node --test tests/frontend/`). The connection,
+// callWS and animation frames are fakes that the tests drive.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+
+import { Window } from "happy-dom";
+
+import { flush } from "./fakes.mjs";
+
+const window = new Window({ url: "http://localhost:8123/lovelace/0" });
+const frames = [];
+
+before(async () => {
+  for (const name of ["window", "document", "HTMLElement", "customElements", "Event", "CustomEvent", "Node"]) {
+    Object.defineProperty(globalThis, name, {
+      value: name === "window" ? window : window[name],
+      configurable: true,
+      writable: true,
+    });
+  }
+  // Animation frames run only when a test says so, to count them.
+  globalThis.requestAnimationFrame = (callback) => frames.push(callback);
+  globalThis.cancelAnimationFrame = (id) => {
+    frames[id - 1] = null;
+  };
+  await import("../../custom_components/openeye/frontend/openeye-card.js");
+});
+
+after(async () => {
+  await window.happyDOM.close();
+});
+
+beforeEach(() => {
+  frames.length = 0;
+  document.body.replaceChildren();
+});
+
+/** Runs the animation frames requested so far; returns how many ran. */
+function runFrames() {
+  const pending = frames.splice(0).filter(Boolean);
+  for (const callback of pending) callback(0);
+  return pending.length;
+}
+
+const FRONT = "01JDFRONT";
+const GARAGE = "01JDGARAGE";
+
+function statistics(overrides = {}) {
+  return {
+    known_people: 2,
+    recognitions_today: 3,
+    unknown_faces_today: 1,
+    last_recognition: {
+      person_id: "p-lin",
+      person_name: "Lin-Manuel Miranda",
+      camera_id: FRONT,
+      camera_name: "Front door",
+      confidence: 0.61,
+      distance: 0.47,
+      timestamp: new Date(Date.now() - 5 * 60000).toISOString(),
+      image_url: "/api/image_proxy/image.front_door_latest_face?token=abc",
+    },
+    watching: { subscriptions: 1, users: 1 },
+    cameras: [
+      { camera_id: FRONT, name: "Front door", status: "streaming", faces_in_view: 1, motion: true, analysis_rate: 4.9, last_person: "Lin-Manuel Miranda" },
+      { camera_id: GARAGE, name: "Garage", status: "failed", faces_in_view: 0, motion: false, analysis_rate: 0, last_person: null },
+    ],
+    ...overrides,
+  };
+}
+
+/** A fake Home Assistant: a connection whose subscribeMessage the test answers, and callWS. */
+function fakeHass({ admin = false, language = "en", subscribe = "resolve", ws = {} } = {}) {
+  const listeners = new Map();
+  const connection = {
+    connected: true,
+    subscriptions: [],
+    addEventListener(type, fn) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type).add(fn);
+    },
+    removeEventListener(type, fn) {
+      listeners.get(type)?.delete(fn);
+    },
+    fire(type) {
+      this.connected = type !== "disconnected";
+      for (const fn of [...(listeners.get(type) ?? [])]) fn(this);
+    },
+    listenerCount() {
+      return [...listeners.values()].reduce((n, set) => n + set.size, 0);
+    },
+    subscribeMessage(callback, message, options) {
+      const sub = { callback, message, options, unsubscribed: 0 };
+      this.subscriptions.push(sub);
+      if (subscribe === "reject") {
+        return Promise.reject({ code: "too_many_subscriptions", message: "A user may hold at most 5" });
+      }
+      return Promise.resolve(() => {
+        sub.unsubscribed += 1;
+      });
+    },
+  };
+  const calls = [];
+  const hass = {
+    connection,
+    calls,
+    user: { id: "u1", name: "Test", is_admin: admin },
+    language,
+    locale: { language, time_zone: "local" },
+    config: { time_zone: "UTC" },
+    states: {},
+    entities: {},
+    async callWS(message) {
+      calls.push(message);
+      const answer = ws[message.type];
+      if (answer === undefined) throw { code: "unknown_command", message: `Unknown ${message.type}` };
+      return typeof answer === "function" ? answer(message) : structuredClone(answer);
+    },
+  };
+  return hass;
+}
+
+async function mount(config, hass) {
+  const card = document.createElement("openeye-card");
+  card.setConfig(config);
+  card.hass = hass;
+  document.body.append(card);
+  await flush();
+  runFrames();
+  return card;
+}
+
+const $ = (card, testid) => card.shadowRoot.querySelector(`[data-testid="${testid}"]`);
+const $$ = (card, testid) => [...card.shadowRoot.querySelectorAll(`[data-testid="${testid}"]`)];
+
+function push(hass, message, index = -1) {
+  hass.connection.subscriptions.at(index).callback(message);
+}
+
+function recognized(name, camera = FRONT, secondsAgo = 0) {
+  return {
+    type: "camera_event",
+    event_type: "face_recognized",
+    camera: { camera_id: camera, name: camera === FRONT ? "Front door" : "Garage" },
+    timestamp: new Date(Date.now() - secondsAgo * 1000).toISOString(),
+    data: { person_id: `p-${name}`, person_name: name, confidence: 0.8, image_url: `/api/image_proxy/image.f?token=${name}` },
+  };
+}
+
+describe("registration", () => {
+  it("defines the card and its editor and offers the card in the picker", async () => {
+    const Card = customElements.get("openeye-card");
+    assert.ok(Card);
+    assert.ok(customElements.get("openeye-card-editor"));
+    const entry = window.customCards.find((card) => card.type === "openeye-card");
+    assert.equal(entry.name, "OpenEye");
+    assert.equal(entry.preview, true);
+    assert.equal(Card.getConfigElement().localName, "openeye-card-editor");
+    assert.deepEqual(Card.getStubConfig(), { type: "custom:openeye-card" });
+    const card = document.createElement("openeye-card");
+    assert.throws(() => card.setConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
+    card.setConfig({ type: "custom:openeye-card", show_feed: false });
+    assert.equal(card.getCardSize(), 6);
+  });
+});
+
+describe("the card, Live", () => {
+  it("subscribes on the frontend's connection with the card's cameras and shows Live", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card", camera_ids: [FRONT] }, hass);
+    assert.equal(hass.connection.subscriptions.length, 1);
+    assert.deepEqual(hass.connection.subscriptions[0].message, { type: "openeye/subscribe", camera_ids: [FRONT] });
+    assert.deepEqual(hass.connection.subscriptions[0].options, { resubscribe: false });
+    assert.equal($(card, "openeye-status").textContent, "Live");
+    assert.equal($(card, "openeye-status").dataset.status, "live");
+    assert.equal(card.shadowRoot.firstElementChild.nextElementSibling.localName, "ha-card");
+    card.remove();
+  });
+
+  it("renders pushed statistics, cameras, the last recognition and the feed, and updates them without reload", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    assert.equal($(card, "openeye-counter-known-people").textContent, "—");
+    push(hass, { type: "connection_status", status: "connected", connection_id: "c1" });
+    push(hass, { type: "statistics_update", statistics: statistics() });
+    runFrames();
+    assert.equal($(card, "openeye-counter-known-people").textContent, "2");
+    assert.equal($(card, "openeye-counter-recognitions-today").textContent, "3");
+    assert.equal($(card, "openeye-counter-unknown-faces-today").textContent, "1");
+    assert.equal($(card, "openeye-last-recognition-name").textContent, "Lin-Manuel Miranda");
+    assert.equal($(card, "openeye-last-recognition-camera").textContent, "at Front door");
+    assert.equal($(card, "openeye-last-recognition-time").textContent, "5 minutes ago");
+    assert.equal($(card, "openeye-last-recognition-confidence").textContent, "61% confidence");
+    assert.match($(card, "openeye-last-recognition-image").getAttribute("src"), /^\/api\/image_proxy\/image\.front_door_latest_face\?token=abc&openeye_ts=\d+$/);
+    const cameras = $$(card, "openeye-camera");
+    assert.deepEqual(cameras.map((c) => c.dataset.cameraId), [FRONT, GARAGE]);
+    assert.equal(cameras[1].querySelector('[data-testid="openeye-camera-status"]').dataset.status, "failed");
+    assert.equal(cameras[1].querySelector('[data-testid="openeye-camera-status"]').textContent, "Failed");
+    assert.equal(cameras[0].querySelector('[data-testid="openeye-camera-faces"]').textContent, "Faces in view: 1");
+    assert.equal(cameras[0].querySelector('[data-testid="openeye-camera-motion"]').dataset.motion, "true");
+    assert.equal(cameras[1].querySelector('[data-testid="openeye-camera-last-person"]').textContent, "Nobody seen yet");
+    assert.equal($(card, "openeye-feed-empty").hidden, false);
+
+    push(hass, recognized("Ada", GARAGE));
+    runFrames();
+    const garage = $$(card, "openeye-camera")[1];
+    assert.equal(garage.querySelector('[data-testid="openeye-camera-last-person"]').textContent, "Last seen: Ada");
+    push(hass, { type: "statistics_update", statistics: statistics({ recognitions_today: 4 }) });
+    runFrames();
+    assert.equal($(card, "openeye-counter-recognitions-today").textContent, "4");
+    assert.equal($(card, "openeye-last-recognition-name").textContent, "Ada");
+    assert.equal($(card, "openeye-last-recognition-camera").textContent, "at Garage");
+    const items = $$(card, "openeye-feed-item");
+    assert.equal(items.length, 1);
+    assert.equal(items[0].dataset.eventType, "face_recognized");
+    assert.equal(items[0].dataset.cameraId, GARAGE);
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Ada recognised (80%)");
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-camera"]').textContent, "Garage");
+    assert.match(items[0].querySelector('[data-testid="openeye-feed-time"]').textContent, /^\d{2}:\d{2}:\d{2}/);
+    assert.match(items[0].querySelector('[data-testid="openeye-feed-image"]').getAttribute("src"), /token=Ada&openeye_ts=/);
+    assert.equal($(card, "openeye-feed-empty").hidden, true);
+    card.remove();
+  });
+
+  it("coalesces a burst of messages into one render and keeps the feed bounded, newest first", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card", feed_size: 20 }, hass);
+    for (let i = 0; i < 1000; i += 1) push(hass, recognized(`P${i}`));
+    assert.equal(frames.length, 1, "one animation frame for 1000 messages");
+    assert.equal(runFrames(), 1);
+    const items = $$(card, "openeye-feed-item");
+    assert.equal(items.length, 20);
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "P999 recognised (80%)");
+    assert.equal(items[19].querySelector('[data-testid="openeye-feed-text"]').textContent, "P980 recognised (80%)");
+    // Existing entries are kept as they are when new ones arrive.
+    const keep = items[0];
+    push(hass, recognized("Newest"));
+    runFrames();
+    const after = $$(card, "openeye-feed-item");
+    assert.equal(after.length, 20);
+    assert.equal(after[1], keep);
+    assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognised (80%)");
+    card.remove();
+  });
+
+  it("ignores malformed messages without breaking the card", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    for (const msg of [null, 5, "x", { type: "statistics_update", statistics: 7 }, { type: "camera_event", camera: 1 }]) {
+      assert.doesNotThrow(() => push(hass, msg));
+    }
+    push(hass, { type: "statistics_update", statistics: statistics({ known_people: 9 }) });
+    runFrames();
+    assert.equal($(card, "openeye-counter-known-people").textContent, "9");
+    assert.equal($$(card, "openeye-feed-item").length, 0);
+    card.remove();
+  });
+
+  it("goes Connecting on disconnect, re-subscribes on ready, and unsubscribes when removed", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const first = hass.connection.subscriptions[0];
+    hass.connection.fire("disconnected");
+    runFrames();
+    assert.equal($(card, "openeye-status").textContent, "Connecting");
+    hass.connection.fire("ready");
+    await flush();
+    runFrames();
+    assert.equal(hass.connection.subscriptions.length, 2);
+    assert.equal($(card, "openeye-status").textContent, "Live");
+    card.remove();
+    assert.equal(first.unsubscribed, 1);
+    assert.equal(hass.connection.subscriptions[1].unsubscribed, 1);
+    assert.equal(hass.connection.listenerCount(), 0);
+  });
+
+  it("speaks the user's language", async () => {
+    const hass = fakeHass({ language: "de" });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    assert.equal($(card, "openeye-status").textContent, "Live");
+    assert.match($(card, "openeye-counters").textContent, /Bekannte Personen/);
+    hass.connection.fire("disconnected");
+    runFrames();
+    assert.equal($(card, "openeye-status").textContent, "Verbinde");
+    card.remove();
+  });
+});
+
+describe("the card, Polling", () => {
+  it("reads openeye/statistics when the subscription is refused and shows Polling with the reason", async () => {
+    const hass = fakeHass({ subscribe: "reject", ws: { "openeye/statistics": statistics() } });
+    const card = await mount({ type: "custom:openeye-card", camera_ids: [GARAGE] }, hass);
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-status").textContent, "Polling");
+    assert.equal($(card, "openeye-status").dataset.status, "polling");
+    assert.match($(card, "openeye-status-hint").textContent, /Too many live OpenEye views/);
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/statistics"]);
+    assert.equal($(card, "openeye-counter-known-people").textContent, "2");
+    // The camera filter applies to polled statistics too.
+    assert.deepEqual($$(card, "openeye-camera").map((c) => c.dataset.cameraId), [GARAGE]);
+    card.remove();
+  });
+
+  it("keeps the counters current from OpenEye's sensors between polls", async () => {
+    const hass = fakeHass({ subscribe: "reject", ws: { "openeye/statistics": statistics() } });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-counter-unknown-faces-today").textContent, "1");
+    card.hass = {
+      ...hass,
+      entities: { "sensor.openeye_unknown_faces_today": { entity_id: "sensor.openeye_unknown_faces_today", platform: "openeye", translation_key: "unknown_faces_today" } },
+      states: { "sensor.openeye_unknown_faces_today": { state: "6" } },
+    };
+    runFrames();
+    assert.equal($(card, "openeye-counter-unknown-faces-today").textContent, "6");
+    card.remove();
+  });
+
+  it("shows a translated error when OpenEye is not loaded", async () => {
+    const hass = fakeHass({ subscribe: "reject", language: "fr" });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-status").dataset.status, "polling");
+    assert.equal($(card, "openeye-error").hidden, false);
+    assert.equal($(card, "openeye-error").textContent, "OpenEye n’est pas chargé dans Home Assistant.");
+    card.remove();
+  });
+});
+
+describe("teaching (administrators only)", () => {
+  const people = {
+    people: [
+      { person_id: "p1", name: "Ada", person_entity_id: null, encodings: 2, created: "2026-01-01T00:00:00Z", last_seen: null, thumbnail: "/9j/AA" },
+    ],
+  };
+  const unknown = {
+    unknown_faces: [
+      { unknown_id: "u1", camera_id: FRONT, camera_name: "Front door", timestamp: new Date().toISOString(), thumbnail: "/9j/BB" },
+    ],
+  };
+
+  it("is absent for other users, with no admin call made", async () => {
+    const hass = fakeHass({ admin: false, ws: { "openeye/people/list": people, "openeye/unknown/list": unknown } });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-teach"), null);
+    assert.equal(card.shadowRoot.querySelector("input, select, button"), null);
+    assert.deepEqual(hass.calls, []);
+    card.remove();
+  });
+
+  it("lists unknown faces and people and assigns a face to a new person by name", async () => {
+    const ws = {
+      "openeye/people/list": people,
+      "openeye/unknown/list": unknown,
+      "openeye/unknown/assign": (msg) => ({ person_id: "p2", name: msg.name, created: true }),
+    };
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    const item = $(card, "openeye-unknown-item");
+    assert.equal(item.dataset.unknownId, "u1");
+    assert.equal(item.querySelector('[data-testid="openeye-unknown-image"]').getAttribute("src"), "data:image/jpeg;base64,/9j/BB");
+    assert.equal(item.querySelector('[data-testid="openeye-unknown-meta"]').textContent, "Front door, now");
+    const select = item.querySelector('[data-testid="openeye-unknown-person"]');
+    assert.deepEqual([...select.options].map((o) => o.value), ["", "p1"]);
+    assert.equal($(card, "openeye-person-name").textContent, "Ada");
+
+    // An empty name is refused inline, before any call.
+    item.querySelector('[data-testid="openeye-unknown-assign"]').click();
+    await flush();
+    assert.equal(item.querySelector('[data-testid="openeye-unknown-error"]').textContent, "Enter a name.");
+    assert.equal(hass.calls.filter((c) => c.type === "openeye/unknown/assign").length, 0);
+
+    item.querySelector('[data-testid="openeye-unknown-name"]').value = " Grace ";
+    item.querySelector('[data-testid="openeye-unknown-assign"]').click();
+    await flush();
+    assert.deepEqual(
+      hass.calls.find((c) => c.type === "openeye/unknown/assign"),
+      { type: "openeye/unknown/assign", unknown_id: "u1", name: "Grace" },
+    );
+    card.remove();
+  });
+
+  it("adds a face to an existing person chosen in the list", async () => {
+    const ws = {
+      "openeye/people/list": people,
+      "openeye/unknown/list": unknown,
+      "openeye/unknown/assign": { person_id: "p1", name: "Ada", created: false },
+    };
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    const item = $(card, "openeye-unknown-item");
+    const select = item.querySelector('[data-testid="openeye-unknown-person"]');
+    select.value = "p1";
+    select.dispatchEvent(new Event("change"));
+    assert.equal(item.querySelector('[data-testid="openeye-unknown-name"]').disabled, true);
+    item.querySelector('[data-testid="openeye-unknown-assign"]').click();
+    await flush();
+    assert.deepEqual(
+      hass.calls.find((c) => c.type === "openeye/unknown/assign"),
+      { type: "openeye/unknown/assign", unknown_id: "u1", person_id: "p1" },
+    );
+    card.remove();
+  });
+
+  it("shows the server's error inline, translated, when a rename is refused", async () => {
+    const ws = {
+      "openeye/people/list": people,
+      "openeye/unknown/list": { unknown_faces: [] },
+      "openeye/people/rename": () => {
+        throw { code: "duplicate_name", message: "Someone is already called Bo" };
+      },
+    };
+    const hass = fakeHass({ admin: true, language: "de", ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-unknown-empty").hidden, false);
+    const person = $(card, "openeye-person");
+    person.querySelector('[data-testid="openeye-person-rename"]').click();
+    const input = person.querySelector('[data-testid="openeye-person-rename-input"]');
+    assert.equal(input.value, "Ada");
+    input.value = "Bo";
+    person.querySelector('[data-testid="openeye-person-rename-save"]').click();
+    await flush();
+    assert.deepEqual(hass.calls.at(-1), { type: "openeye/people/rename", person_id: "p1", name: "Bo" });
+    const error = person.querySelector('[data-testid="openeye-person-error"]');
+    assert.equal(error.hidden, false);
+    assert.equal(error.textContent, "Dieser Name ist schon vergeben.");
+    card.remove();
+  });
+
+  it("removes a person only after confirmation", async () => {
+    const ws = {
+      "openeye/people/list": people,
+      "openeye/unknown/list": { unknown_faces: [] },
+      "openeye/people/delete": (msg) => ({ person_id: msg.person_id }),
+    };
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    const person = $(card, "openeye-person");
+    person.querySelector('[data-testid="openeye-person-delete"]').click();
+    assert.equal(person.querySelector('[data-testid="openeye-person-delete-question"]').textContent, "Remove Ada? This cannot be undone.");
+    person.querySelector('[data-testid="openeye-person-delete-cancel"]').click();
+    assert.equal(hass.calls.filter((c) => c.type === "openeye/people/delete").length, 0);
+    person.querySelector('[data-testid="openeye-person-delete"]').click();
+    person.querySelector('[data-testid="openeye-person-delete-confirm"]').click();
+    await flush();
+    assert.deepEqual(hass.calls.filter((c) => c.type === "openeye/people/delete"), [
+      { type: "openeye/people/delete", person_id: "p1" },
+    ]);
+    card.remove();
+  });
+});
+
+describe("the editor", () => {
+  it("lists OpenEye's cameras and announces each change as config-changed", async () => {
+    const editor = document.createElement("openeye-card-editor");
+    const hass = fakeHass({ ws: { "openeye/statistics": statistics() } });
+    editor.hass = hass;
+    editor.setConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } });
+    document.body.append(editor);
+    await flush();
+    const changes = [];
+    editor.addEventListener("config-changed", (event) => changes.push(event.detail.config));
+    const boxes = [...editor.shadowRoot.querySelectorAll('[data-testid="openeye-editor-camera"]')];
+    assert.deepEqual(boxes.map((b) => b.dataset.cameraId), [FRONT, GARAGE]);
+    assert.deepEqual(boxes.map((b) => b.checked), [false, false]);
+    boxes[1].click();
+    editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').click();
+    assert.deepEqual(changes, [
+      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE] },
+      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE], show_feed: false },
+    ]);
+    // Home Assistant answers with setConfig: the controls follow.
+    editor.setConfig(changes.at(-1));
+    assert.equal(editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').checked, false);
+    assert.equal(editor.shadowRoot.querySelector(`[data-camera-id="${GARAGE}"]`).checked, true);
+    editor.remove();
+  });
+});
