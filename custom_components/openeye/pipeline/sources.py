@@ -1,0 +1,665 @@
+"""Frames in: streams and video files read in a thread, and still images pushed by the owner.
+
+A :class:`LiveSource` reads an RTSP, HTTP(S) MJPEG or local video file with
+OpenCV's FFmpeg backend. Its thread calls ``grab()`` continuously (which reads
+and decodes) and ``retrieve()`` (the colour conversion to BGR) only for a frame
+that the consumer has asked for, so frames that are never analysed cost no
+conversion. Frames are dropped, never queued: the consumer always gets the
+newest one, and latency cannot grow however slow the analysis is.
+
+A :class:`PushedSource` holds the newest still image that the owner pushed
+(for cameras without a stream) and decodes it only when it is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import enum
+import logging
+import math
+import threading
+import time
+from typing import TYPE_CHECKING, Protocol
+
+import cv2
+import numpy as np
+
+from .images import ImageError, decode_image
+from .messages import SourceStatus
+from .settings import SourceSettings
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+_LOGGER = logging.getLogger(__name__)
+
+# Opening has failed this many times in a row: the source counts as failed.
+FAILURES_BEFORE_FAILED = 5
+# FFmpeg checks its own open and read timeouts about every 100 ms while it
+# waits on the network. The watchdog gives it this much longer before it
+# declares a call hung (a read of a pipe, a DNS lookup: calls FFmpeg cannot
+# interrupt), so that the two never race in the normal case.
+WATCHDOG_GRACE = 1.0
+# Frame interval assumed until a live source has delivered a few frames.
+DEFAULT_FRAME_INTERVAL = 0.1
+# A realtime file that has fallen this far behind its clock starts a new clock
+# instead of rushing through the backlog.
+MAX_PACING_LAG = 1.0
+
+type StatusCallback = Callable[[SourceStatus, str | None, float | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One decoded frame, as the analyzer wants it."""
+
+    # BGR pixels, as OpenCV decodes them.
+    image: NDArray[np.uint8]
+    # Seconds in the source's own timeline; always increasing for one source.
+    pts: float
+    # Wall-clock time (seconds since the epoch) at which the frame was read.
+    timestamp: float
+
+
+class Source(Protocol):
+    """What the worker needs of any source: frames on request, and counts."""
+
+    def start(self) -> None:
+        """Begin reading."""
+
+    def request_stop(self) -> None:
+        """Ask the source to stop without waiting for it."""
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop and release everything; return False if a thread could not be joined."""
+
+    def request(self, min_pts: float) -> None:
+        """Ask for the first frame at or after ``min_pts`` (source seconds)."""
+
+    def take(self) -> Frame | None:
+        """Return the newest frame not yet taken, or None."""
+
+    @property
+    def frames_read(self) -> int:
+        """Return how many frames (or images) the source has received."""
+
+    @property
+    def newest_pts(self) -> float:
+        """Return the pts of the newest frame received (0 before the first)."""
+
+    @property
+    def ended(self) -> bool:
+        """Return whether the source will never deliver another frame."""
+
+
+def is_stream_url(source: str) -> bool:
+    """Return whether ``source`` names a network stream rather than a local file."""
+    scheme, separator, _ = source.partition("://")
+    return bool(separator) and scheme.lower() != "file"
+
+
+def file_path(source: str) -> str:
+    """Return the local path of a file source (a bare path or a file:// URL)."""
+    return source.removeprefix("file://")
+
+
+class _Outcome(enum.Enum):
+    """How one attempt to read a source ended."""
+
+    FAILED_OPEN = enum.auto()
+    LOST = enum.auto()
+    HUNG = enum.auto()
+    ENDED = enum.auto()
+    STOPPED = enum.auto()
+
+
+class _Session:
+    """One attempt to open a source and read it, in its own thread.
+
+    A call into FFmpeg that never returns cannot be interrupted from Python,
+    and closing the capture under it from another thread would crash the
+    process. So the watchdog abandons such a session: its thread is left to
+    release its capture if the call ever returns, and a new session opens the
+    source again.
+    """
+
+    def __init__(self, number: int) -> None:
+        """Prepare attempt number ``number``; the thread is started by the source."""
+        self.number = number
+        self.thread: threading.Thread | None = None
+        # The monotonic time by which the current blocking call should have
+        # returned, and the timeout it was given; None while not in FFmpeg.
+        self.deadline: float | None = None
+        self.timeout = 0.0
+        self.abandoned = False
+        self.streamed = False
+        self.outcome = _Outcome.STOPPED
+        self.detail: str | None = None
+        self.done = threading.Event()
+
+
+class LiveSource:
+    """Reads a stream or a video file in a thread, reopening it with back-off when it fails."""
+
+    def __init__(
+        self,
+        url: str,
+        settings: SourceSettings,
+        on_status: StatusCallback,
+        *,
+        wake: threading.Event | None = None,
+        name: str = "",
+    ) -> None:
+        """Prepare to read ``url``; nothing happens before :meth:`start`.
+
+        ``on_status`` is called from the source's threads whenever its state
+        changes; ``wake`` is set whenever a requested frame is ready or the
+        state changes, so that a consumer can sleep on one event for many sources.
+        """
+        self.url = url
+        self.settings = settings
+        self._on_status = on_status
+        self._wake = wake
+        self._name = name or url
+        self._is_file = not is_stream_url(url)
+        # Files read as fast as the consumer asks; streams (and realtime
+        # files) run at their own pace and the consumer gets the newest frame.
+        self._paced_by_consumer = self._is_file and not settings.realtime
+        self._stopping = threading.Event()
+        self._cond = threading.Condition()
+        self._status_lock = threading.RLock()
+        self._status: SourceStatus | None = None
+        self._supervisor: threading.Thread | None = None
+        self._sessions: list[_Session] = []
+        # Frame exchange with the consumer, guarded by _cond.
+        self._frames_read = 0
+        self._frames_converted = 0
+        self._newest_pts = 0.0
+        self._min_pts: float | None = None
+        self._stored: Frame | None = None
+        self._stored_index = 0
+        self._frame_interval = DEFAULT_FRAME_INTERVAL
+        self._ended = False
+        # Live pts are seconds on this clock since the source started.
+        self._clock_start = time.monotonic()
+
+    # Consumer side ------------------------------------------------------
+
+    @property
+    def frames_read(self) -> int:
+        """Return how many frames have been read (grabbed) since the source started."""
+        with self._cond:
+            return self._frames_read
+
+    @property
+    def frames_converted(self) -> int:
+        """Return how many frames have been converted to BGR for the consumer."""
+        with self._cond:
+            return self._frames_converted
+
+    @property
+    def newest_pts(self) -> float:
+        """Return the pts of the newest frame read (0 before the first)."""
+        with self._cond:
+            return self._newest_pts
+
+    @property
+    def status(self) -> SourceStatus | None:
+        """Return the last status reported (None before :meth:`start`)."""
+        with self._status_lock:
+            return self._status
+
+    @property
+    def ended(self) -> bool:
+        """Return whether a file without loop has reached its end."""
+        with self._cond:
+            return self._ended
+
+    def request(self, min_pts: float = -math.inf) -> None:
+        """Ask for the first frame read at or after ``min_pts`` (source seconds).
+
+        Only requested frames are converted to BGR. A stored frame that is
+        older than ``min_pts`` is dropped: it is no longer due.
+        """
+        with self._cond:
+            if self._stored is not None and self._stored.pts >= min_pts:
+                return
+            self._stored = None
+            self._min_pts = min_pts
+            self._cond.notify_all()
+
+    def take(self) -> Frame | None:
+        """Return the newest frame not yet taken, or None (and ask for the next one).
+
+        If a stream has read newer frames since the requested one was
+        converted (the consumer was busy elsewhere), the next frame is
+        converted and returned instead, waiting at most about two frame
+        intervals for it, so that what is analysed is never more than a
+        frame old.
+        """
+        with self._cond:
+            frame = self._stored
+            if frame is None:
+                if self._min_pts is None:
+                    self._min_pts = -math.inf
+                    self._cond.notify_all()
+                return None
+            if not self._paced_by_consumer and self._stored_index < self._frames_read:
+                index = self._stored_index
+                self._stored = None
+                self._min_pts = -math.inf
+                self._cond.wait_for(
+                    lambda: self._stored is not None or self._stopping.is_set() or self._ended,
+                    timeout=min(2 * self._frame_interval, 0.25),
+                )
+                fresh, fresh_index = self._peek()
+                if fresh is not None and fresh_index > index:
+                    frame = fresh
+            self._stored = None
+            self._min_pts = None
+            return frame
+
+    def _peek(self) -> tuple[Frame | None, int]:
+        """Return the stored frame and its index (the caller holds the lock)."""
+        return self._stored, self._stored_index
+
+    def wait_for_frame(self, timeout: float) -> bool:
+        """Wait until a frame can be taken; return False on timeout, stop or end."""
+        with self._cond:
+            if self._stored is None and self._min_pts is None:
+                self._min_pts = -math.inf
+                self._cond.notify_all()
+            self._cond.wait_for(
+                lambda: self._stored is not None or self._stopping.is_set() or self._ended,
+                timeout=timeout,
+            )
+            return self._stored is not None
+
+    # Life cycle -----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start reading in a thread."""
+        if self._supervisor is not None:
+            raise RuntimeError("the source has already been started")
+        self._clock_start = time.monotonic()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name=f"openeye-source {self._name}", daemon=True
+        )
+        self._supervisor.start()
+
+    def request_stop(self) -> None:
+        """Ask the threads to stop; :meth:`stop` waits for them."""
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop reading, release the source and join every thread.
+
+        A thread can only be joined once FFmpeg returns from the call it is
+        in, which its own timeouts bound; ``timeout`` defaults to that bound.
+        Returns False if a thread stuck in a call FFmpeg cannot interrupt had
+        to be left behind (it is a daemon thread and releases its capture if
+        the call ever returns).
+        """
+        self.request_stop()
+        if timeout is None:
+            timeout = max(self.settings.open_timeout, self.settings.read_timeout) + WATCHDOG_GRACE
+        deadline = time.monotonic() + timeout
+        # The supervisor first: once it has ended, no new session can appear.
+        if self._supervisor is not None:
+            self._supervisor.join(max(deadline - time.monotonic(), 0.0))
+        threads = [s.thread for s in self._sessions if s.thread is not None]
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        alive = [
+            thread
+            for thread in (self._supervisor, *threads)
+            if thread is not None and thread.is_alive()
+        ]
+        if alive:
+            _LOGGER.warning(
+                "Source %s: %d thread(s) stuck in FFmpeg are left behind", self._name, len(alive)
+            )
+        return not alive
+
+    # Status ----------------------------------------------------------------
+
+    def _report(
+        self, status: SourceStatus, detail: str | None = None, retry_in: float | None = None
+    ) -> None:
+        """Tell the owner about a state change; FAILED is reported once until frames flow."""
+        with self._status_lock:
+            if status is SourceStatus.FAILED and self._status is SourceStatus.FAILED:
+                return
+            if status is SourceStatus.STREAMING and self._status is SourceStatus.STREAMING:
+                return
+            self._status = status
+            self._on_status(status, detail, retry_in)
+        if self._wake is not None:
+            self._wake.set()
+
+    # The supervisor thread ------------------------------------------------
+
+    def _supervise(self) -> None:
+        """Open, watch and reopen the source with exponential back-off until stopped."""
+        failures = 0
+        delay = self.settings.backoff_initial
+        number = 0
+        self._report(SourceStatus.CONNECTING)
+        while not self._stopping.is_set():
+            number += 1
+            session = _Session(number)
+            session.thread = threading.Thread(
+                target=self._read,
+                args=(session,),
+                name=f"openeye-capture {self._name} #{number}",
+                daemon=True,
+            )
+            self._sessions = [
+                s for s in self._sessions if s.thread is not None and s.thread.is_alive()
+            ]
+            self._sessions.append(session)
+            session.thread.start()
+            self._watch(session)
+            if self._stopping.is_set():
+                break
+            if session.outcome is _Outcome.ENDED:
+                with self._cond:
+                    self._ended = True
+                    self._cond.notify_all()
+                self._report(SourceStatus.ENDED, "the file has ended")
+                break
+            if session.streamed:
+                failures = 0
+                delay = self.settings.backoff_initial
+            else:
+                failures += 1
+            if failures >= FAILURES_BEFORE_FAILED:
+                wait = self.settings.backoff_max
+                self._report(SourceStatus.FAILED, session.detail, wait)
+            else:
+                wait = delay
+                delay = min(delay * 2, self.settings.backoff_max)
+                self._report(SourceStatus.RECONNECTING, session.detail, wait)
+            self._stopping.wait(wait)
+
+    def _watch(self, session: _Session) -> None:
+        """Wait for the session to end; abandon it if FFmpeg is stuck past its timeout."""
+        interval = min(0.1, max(self.settings.read_timeout, 0.01) / 4)
+        while not session.done.wait(interval):
+            if self._stopping.is_set():
+                return
+            with self._cond:
+                deadline, timeout = session.deadline, session.timeout
+                if deadline is None or time.monotonic() <= deadline + WATCHDOG_GRACE:
+                    continue
+                session.abandoned = True
+                session.outcome = _Outcome.HUNG
+                session.detail = f"no answer from the source for {timeout:g} s"
+            _LOGGER.debug("Source %s: attempt %d hung, abandoned", self._name, session.number)
+            return
+
+    def _finish(self, session: _Session, outcome: _Outcome, detail: str | None = None) -> None:
+        """Record how a session ended, unless the watchdog has already abandoned it."""
+        with self._cond:
+            if not session.abandoned:
+                session.outcome = outcome
+                session.detail = detail
+
+    # Session threads ------------------------------------------------------
+
+    def _expect(self, session: _Session, timeout: float | None) -> None:
+        """Arm (or with None, disarm) the watchdog for the next blocking call."""
+        with self._cond:
+            session.timeout = timeout or 0.0
+            session.deadline = None if timeout is None else time.monotonic() + timeout
+
+    def _open(self, session: _Session) -> cv2.VideoCapture | None:
+        """Open the source with FFmpeg's own timeouts; None (and the reason) on failure."""
+        self._expect(session, self.settings.open_timeout)
+        params = [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            max(int(self.settings.open_timeout * 1000), 1),
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            max(int(self.settings.read_timeout * 1000), 1),
+            # One decoding thread per camera: frame threading would add a
+            # frame of latency per thread, and a thread per core per camera;
+            # cameras run in parallel with each other instead.
+            cv2.CAP_PROP_N_THREADS,
+            1,
+        ]
+        target = file_path(self.url) if self._is_file else self.url
+        capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+        self._expect(session, None)
+        if not capture.isOpened():
+            capture.release()
+            what = "file" if self._is_file else "stream"
+            self._finish(session, _Outcome.FAILED_OPEN, f"the {what} could not be opened")
+            return None
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        if self._is_file and 0 < fps < 1000:  # noqa: PLR2004 - FFmpeg's nonsense rates
+            with self._cond:
+                self._frame_interval = 1.0 / fps
+        return capture
+
+    def _read(self, session: _Session) -> None:
+        """Open the source and read frames until it fails, ends, hangs or is stopped."""
+        capture = None
+        try:
+            capture = self._open(session)
+            while capture is not None and not self._stopping.is_set() and not session.abandoned:
+                again = self._read_pass(session, capture)
+                if not again:
+                    break
+                # A looping file: start it again, continuing its timeline.
+                capture.release()
+                capture = self._open(session)
+        except Exception:  # pragma: no cover - a defect in OpenCV or here; keep the worker alive
+            _LOGGER.exception("Source %s: reading failed", self._name)
+            self._finish(session, _Outcome.LOST, "reading the source failed")
+        finally:
+            if capture is not None:
+                capture.release()
+            session.done.set()
+
+    def _read_pass(self, session: _Session, capture: cv2.VideoCapture) -> bool:
+        """Read frames from an open capture; return True when a looping file should restart."""
+        pass_frames = 0
+        file_pts = 0.0
+        with self._cond:
+            # A file read again (looping, or reopened) continues its timeline
+            # one frame after the newest pts, so pts never go back.
+            pts_base = self._newest_pts + self._frame_interval if self._frames_read else 0.0
+        clock: float | None = None
+        while not self._stopping.is_set():
+            if self._paced_by_consumer and not self._wait_for_request(session):
+                return False
+            self._expect(session, self.settings.read_timeout)
+            started = time.monotonic()
+            ok = capture.grab()
+            self._expect(session, None)
+            if session.abandoned or self._stopping.is_set():
+                return False
+            if not ok:
+                return self._end_of_pass(session, pass_frames, started)
+            timestamp = time.time()
+            if self._is_file:
+                file_pts = max(capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, file_pts)
+                pts = pts_base + file_pts
+            else:
+                pts = time.monotonic() - self._clock_start
+            pass_frames += 1
+            if not session.streamed:
+                session.streamed = True
+                self._report(SourceStatus.STREAMING)
+            if self._is_file and self.settings.realtime:
+                clock = self._pace(pts, clock)
+                if self._stopping.is_set():
+                    return False
+            self._publish(session, capture, pts, timestamp)
+        return False
+
+    def _end_of_pass(self, session: _Session, pass_frames: int, started: float) -> bool:
+        """Decide what a failed grab means: a file's end (loop or not) or a lost stream."""
+        if self._is_file and pass_frames:
+            if self.settings.loop:
+                return True
+            self._finish(session, _Outcome.ENDED)
+            return False
+        if time.monotonic() - started >= self.settings.read_timeout * 0.9:
+            detail = f"no frame for {self.settings.read_timeout:g} s"
+        elif self._is_file:
+            detail = "the file has no frame that can be read"
+        else:
+            detail = "the stream ended or broke off"
+        self._finish(session, _Outcome.LOST, detail)
+        return False
+
+    def _wait_for_request(self, session: _Session) -> bool:
+        """Wait (consumer-paced files) until a frame is wanted; False when stopping."""
+        with self._cond:
+            self._cond.wait_for(
+                lambda: (
+                    self._stopping.is_set()
+                    or session.abandoned
+                    or (self._min_pts is not None and self._stored is None)
+                )
+            )
+            return not self._stopping.is_set() and not session.abandoned
+
+    def _pace(self, pts: float, clock: float | None) -> float:
+        """Wait until a realtime file's frame is due; return the clock (monotonic at pts 0)."""
+        now = time.monotonic()
+        if clock is None or now - (clock + pts) > MAX_PACING_LAG:
+            return now - pts
+        self._stopping.wait(max(clock + pts - now, 0.0))
+        return clock
+
+    def _publish(
+        self, session: _Session, capture: cv2.VideoCapture, pts: float, timestamp: float
+    ) -> None:
+        """Count a grabbed frame, and convert it if the consumer wants it."""
+        with self._cond:
+            if self._frames_read and not self._is_file:
+                # A smoothed frame interval bounds how long take() waits for a fresh frame.
+                interval = min(max(pts - self._newest_pts, 0.001), 1.0)
+                self._frame_interval += 0.2 * (interval - self._frame_interval)
+            self._frames_read += 1
+            self._newest_pts = pts
+            index = self._frames_read
+            wanted = self._min_pts is not None and pts >= self._min_pts and self._stored is None
+        if not wanted:
+            return
+        ok, image = capture.retrieve()
+        if not ok or image is None:  # pragma: no cover - grab() succeeded, so does retrieve()
+            return
+        with self._cond:
+            self._frames_converted += 1
+            if session.abandoned or self._min_pts is None:
+                return
+            self._stored = Frame(np.asarray(image, dtype=np.uint8), pts, timestamp)
+            self._stored_index = index
+            self._min_pts = None
+            self._cond.notify_all()
+        if self._wake is not None:
+            self._wake.set()
+
+
+class PushedSource:
+    """Holds the newest still image pushed by the owner and decodes it when taken.
+
+    Images that are replaced before they are taken are never decoded. A bad
+    image is logged (a warning once, until a good image arrives) and skipped.
+    """
+
+    def __init__(self, *, wake: threading.Event | None = None, name: str = "") -> None:
+        """Prepare an empty source; ``wake`` is set when an image arrives."""
+        self._wake = wake
+        self._name = name
+        self._lock = threading.Lock()
+        self._data: bytes | None = None
+        self._timestamp = 0.0
+        self._pts = 0.0
+        self._min_pts = -math.inf
+        self._frames_read = 0
+        self._clock_start = time.monotonic()
+        self._failing = False
+        self._arrived = threading.Condition(self._lock)
+        self.last_error: ImageError | None = None
+
+    @property
+    def frames_read(self) -> int:
+        """Return how many images have been pushed."""
+        with self._lock:
+            return self._frames_read
+
+    @property
+    def newest_pts(self) -> float:
+        """Return the pts of the newest image pushed (seconds since the source started)."""
+        with self._lock:
+            return self._pts
+
+    @property
+    def ended(self) -> bool:
+        """Return False: the owner may always push another image."""
+        return False
+
+    def start(self) -> None:
+        """Do nothing: the owner pushes."""
+
+    def request_stop(self) -> None:
+        """Drop any image not yet taken."""
+        with self._lock:
+            self._data = None
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Drop any image not yet taken; there is no thread to join."""
+        self.request_stop()
+        return True
+
+    def push(self, data: bytes, timestamp: float) -> None:
+        """Keep ``data`` as the newest image, replacing one not yet taken."""
+        with self._lock:
+            self._data = data
+            self._timestamp = timestamp
+            # The pts is the source's own monotonic clock: pushed wall-clock
+            # timestamps can repeat or go back when the clock is set.
+            self._pts = max(time.monotonic() - self._clock_start, self._pts + 1e-6)
+            self._frames_read += 1
+            self._arrived.notify_all()
+        if self._wake is not None:
+            self._wake.set()
+
+    def request(self, min_pts: float = -math.inf) -> None:
+        """Only take images pushed at or after ``min_pts``."""
+        with self._lock:
+            self._min_pts = min_pts
+
+    def take(self) -> Frame | None:
+        """Decode and return the newest image not yet taken (BGR), or None."""
+        with self._lock:
+            data, pts, timestamp = self._data, self._pts, self._timestamp
+            self._data = None
+            if data is None or pts < self._min_pts:
+                return None
+        try:
+            rgb = decode_image(data)
+        except ImageError as err:
+            self.last_error = err
+            if not self._failing:
+                self._failing = True
+                _LOGGER.warning("Camera %s: a pushed image was skipped: %s", self._name, err)
+            return None
+        if self._failing:
+            self._failing = False
+            _LOGGER.info("Camera %s: pushed images can be read again", self._name)
+        self.last_error = None
+        # decode_image returns RGB; the analyzer wants BGR, as streams deliver it.
+        return Frame(np.ascontiguousarray(rgb[:, :, ::-1]), pts, timestamp)
+
+    def wait_for_frame(self, timeout: float) -> bool:
+        """Wait until an image is waiting to be taken; False on timeout."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self._data is not None, timeout=timeout)
