@@ -1,0 +1,426 @@
+"""One camera's analysis: from frames to motion, face tracks and who each face is.
+
+The analyzer spends CPU in proportion to what happens in front of the camera:
+
+- a cheap motion check runs at most ``motion_rate`` times a second;
+- the face detector runs at most ``detection_rate`` times a second, and only
+  while there is motion or a face is being tracked;
+- a face is encoded (the costliest step, about four detections' worth) when its
+  track starts and at every detection until the track is decided, then only
+  every ``encode_interval`` seconds to confirm it.
+
+Sources ask :meth:`CameraAnalyzer.next_due` before decoding or converting a
+frame, so the frames nobody needs cost nothing but their demuxing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+import time
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from .engine import Box
+from .identity import Decision, Recognised, TrackIdentity
+from .images import face_crop
+from .messages import (
+    CameraEvent,
+    FaceDetected,
+    FaceLost,
+    FaceRecognized,
+    Figures,
+    MotionEnded,
+    MotionStarted,
+    UnknownFace,
+)
+from .motion import MotionChange, MotionGate
+from .tracker import Track, Tracker
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .engine import FaceEngine
+    from .gallery import KnownFaces
+    from .settings import AnalysisSettings
+
+# A frame this close before its due time still counts as due: timestamps of a
+# 30 fps stream land a hair either side of a tenth of a second, and without the
+# slack a 10-per-second check would slip to every fourth frame.
+SCHEDULE_SLACK = 0.005
+# The pixels kept around a face for its encoding and its crop, as a share of
+# the box's larger side on every side. dlib's face chip (aligned on the
+# landmarks) reaches a little beyond the detector's box; a whole box's width of
+# margin contains it, so a face encoded from this patch gets the same encoding
+# as from the whole frame.
+PATCH_MARGIN = 1.0
+
+
+def _due(last: float, rate: float) -> float:
+    """Return when a step last run at ``last`` runs again at ``rate`` per second.
+
+    A rate of 0 or less switches the step off (due never); a step that has
+    never run is due at once.
+    """
+    if rate <= 0:
+        return math.inf
+    return last + 1.0 / rate - SCHEDULE_SLACK
+
+
+def _patch_bounds(box: Box, height: int, width: int) -> tuple[int, int, int, int]:
+    """Return (top, bottom, left, right) of the frame region kept around a box."""
+    margin = round(max(box.width, box.height) * PATCH_MARGIN)
+    return (
+        max(box.top - margin, 0),
+        min(box.bottom + margin, height),
+        max(box.left - margin, 0),
+        min(box.right + margin, width),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Picture:
+    """The RGB pixels around a face's newest encoded box, for the decision's crop.
+
+    The crop is cut from them even when the decision comes later, at the end
+    of the source, when the frame itself is long gone.
+    """
+
+    patch: NDArray[np.uint8]
+    # The face's box inside the patch and inside the source frame.
+    patch_box: Box
+    source_box: Box
+    pts: float
+    timestamp: float
+
+
+@dataclass(slots=True)
+class _Face:
+    """What the analyzer keeps about one track besides its box: evidence and a picture."""
+
+    identity: TrackIdentity
+    picture: _Picture
+    last_encoded: float
+
+
+class CameraAnalyzer:
+    """Turns one camera's frames into results; one instance per camera, in one process."""
+
+    def __init__(
+        self, camera_id: str, engine: FaceEngine, settings: AnalysisSettings, known: KnownFaces
+    ) -> None:
+        """Create the analyzer of a camera; nothing runs until frames arrive."""
+        self.camera_id = camera_id
+        self._engine = engine
+        self._settings = settings
+        self._known = known
+        self._gate = MotionGate(settings.motion_sensitivity, settings.motion_hold)
+        self._tracker = Tracker(settings.track_timeout)
+        self._faces: dict[int, _Face] = {}
+        self._last_pts = -math.inf
+        self._last_motion_check = -math.inf
+        self._last_detection = -math.inf
+        # Figures of the current interval, which starts at the first analysed frame.
+        self._figures_start: float | None = None
+        self._frames_analysed = 0
+        self._detections = 0
+        self._detection_seconds = 0.0
+        self._encodings = 0
+        self._encoding_seconds = 0.0
+
+    # Settings and gallery ---------------------------------------------------
+
+    @property
+    def settings(self) -> AnalysisSettings:
+        """Return the settings in use."""
+        return self._settings
+
+    def update_settings(self, settings: AnalysisSettings) -> None:
+        """Use new settings from the next frame on; tracks and their evidence stay."""
+        self._settings = settings
+        self._gate.update_settings(settings.motion_sensitivity, settings.motion_hold)
+        self._tracker.timeout = settings.track_timeout
+
+    def update_gallery(self, known: KnownFaces) -> None:
+        """Compare with a new gallery; undecided tracks re-score the samples they have.
+
+        Decided tracks stay decided: their result has been reported already.
+        """
+        self._known = known
+        for face in self._faces.values():
+            face.identity.rescore(known)
+
+    @property
+    def faces_in_view(self) -> int:
+        """Return the number of faces being tracked."""
+        return len(self._tracker.tracks)
+
+    @property
+    def motion(self) -> bool:
+        """Return True while the camera's picture is in motion (hold time included)."""
+        return self._gate.active
+
+    # Scheduling ---------------------------------------------------------------
+
+    def next_due(self) -> float:
+        """Return the source pts from which the next frame is worth analysing.
+
+        A source compares each frame's pts with this before decoding or
+        converting the frame; frames before it would be ignored. A source whose
+        timeline restarts (a looping file) should use :meth:`is_due` instead.
+        """
+        due = _due(self._last_motion_check, self._settings.motion_rate)
+        if self._gate.active or self._faces:
+            due = min(due, _due(self._last_detection, self._settings.detection_rate))
+        return due
+
+    def is_due(self, pts: float) -> bool:
+        """Return True when a frame at ``pts`` is worth analysing.
+
+        Besides :meth:`next_due`, a pts earlier than the last analysed frame's
+        (the source's timeline restarted) is due: :meth:`process` then closes
+        the old timeline's tracks and starts afresh.
+        """
+        return pts >= self.next_due() or pts < self._last_pts
+
+    # Frames -----------------------------------------------------------------
+
+    def process(
+        self, frame_bgr: NDArray[np.uint8], pts: float, timestamp: float
+    ) -> list[CameraEvent]:
+        """Analyse one BGR frame taken at ``pts`` (source seconds) and ``timestamp`` (epoch).
+
+        Frames that are not due (see :meth:`next_due`) are ignored, so a source
+        that cannot skip decoding may pass every frame.
+        """
+        events: list[CameraEvent] = []
+        if pts < self._last_pts:
+            events.extend(self.finish(self._last_pts, timestamp))
+        settings = self._settings
+        check_motion = pts >= _due(self._last_motion_check, settings.motion_rate)
+        if check_motion:
+            self._last_motion_check = pts
+            change = self._gate.check(frame_bgr, pts)
+            if change is MotionChange.STARTED:
+                events.append(MotionStarted(self.camera_id, pts, timestamp))
+            elif change is MotionChange.ENDED:
+                events.append(MotionEnded(self.camera_id, pts, timestamp))
+        detect = (self._gate.active or bool(self._faces)) and pts >= _due(
+            self._last_detection, settings.detection_rate
+        )
+        if not (check_motion or detect):
+            return events
+        self._last_pts = pts
+        self._frames_analysed += 1
+        if self._figures_start is None:
+            self._figures_start = pts
+        if detect:
+            self._last_detection = pts
+            events.extend(self._detect(frame_bgr, pts, timestamp))
+        return events
+
+    def _detect(
+        self, frame_bgr: NDArray[np.uint8], pts: float, timestamp: float
+    ) -> list[CameraEvent]:
+        """Find the faces of a frame, follow them, and encode those that need it."""
+        settings = self._settings
+        height, width = frame_bgr.shape[:2]
+        scale = settings.detection_scale
+        started = time.perf_counter()
+        full_rgb: NDArray[np.uint8] | None = None
+        if scale == 1.0:
+            # Detection and encoding both need the whole frame in RGB: convert once.
+            full_rgb = np.asarray(cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+            small = full_rgb
+        else:
+            # Shrinking averages pixels (INTER_AREA); enlarging interpolates.
+            interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+            resized = cv2.resize(frame_bgr, None, fx=scale, fy=scale, interpolation=interpolation)
+            small = np.asarray(cv2.cvtColor(resized, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+        found = self._engine.detect(small, upsample=0)
+        self._detection_seconds += time.perf_counter() - started
+        self._detections += 1
+        if scale != 1.0:
+            found = [box.scaled(1.0 / scale).clipped(height, width) for box in found]
+        boxes = [box for box in found if box.width >= settings.min_face_size]
+
+        update = self._tracker.update(boxes, pts)
+        events: list[CameraEvent] = [self._lost(track, pts, timestamp) for track in update.ended]
+        to_encode: list[tuple[Track, _Face | None]] = []
+        for track, new in update.assigned:
+            if new:
+                events.append(
+                    FaceDetected(
+                        self.camera_id, pts, timestamp, track.track_id, track.box.as_tuple()
+                    )
+                )
+                # A new track is encoded at once; its face record comes with that sample.
+                to_encode.append((track, None))
+                continue
+            face = self._faces[track.track_id]
+            if face.identity.decision is None or (
+                pts - face.last_encoded >= settings.encode_interval - SCHEDULE_SLACK
+            ):
+                to_encode.append((track, face))
+        if to_encode:
+            events.extend(self._encode(frame_bgr, full_rgb, to_encode, pts, timestamp))
+        return events
+
+    def _encode(
+        self,
+        frame_bgr: NDArray[np.uint8],
+        full_rgb: NDArray[np.uint8] | None,
+        items: list[tuple[Track, _Face | None]],
+        pts: float,
+        timestamp: float,
+    ) -> list[CameraEvent]:
+        """Encode the faces of some tracks, add the samples and report new decisions.
+
+        ``items`` pairs each track with its face record, or None for a new track.
+        """
+        height, width = frame_bgr.shape[:2]
+        settings = self._settings
+        started = time.perf_counter()
+        pictures: list[_Picture] = []
+        for track, _face in items:
+            top, bottom, left, right = _patch_bounds(track.box, height, width)
+            if full_rgb is not None:
+                patch = np.array(full_rgb[top:bottom, left:right], copy=True)
+            else:
+                # Only the pixels around the face are converted to RGB.
+                patch = np.asarray(
+                    cv2.cvtColor(frame_bgr[top:bottom, left:right], cv2.COLOR_BGR2RGB),
+                    dtype=np.uint8,
+                )
+            inside = Box(
+                track.box.top - top,
+                track.box.right - left,
+                track.box.bottom - top,
+                track.box.left - left,
+            )
+            pictures.append(_Picture(patch, inside, track.box, pts, timestamp))
+        if full_rgb is not None:
+            encodings = self._engine.encode(full_rgb, [track.box for track, _face in items])
+        else:
+            encodings = np.vstack(
+                [self._engine.encode(item.patch, [item.patch_box]) for item in pictures]
+            )
+        self._encoding_seconds += time.perf_counter() - started
+        self._encodings += len(items)
+
+        events: list[CameraEvent] = []
+        for (track, known_face), encoding, picture in zip(items, encodings, pictures, strict=True):
+            face = known_face or _Face(TrackIdentity(self._known), picture, pts)
+            self._faces[track.track_id] = face
+            face.last_encoded = pts
+            face.identity.add(encoding)
+            if face.identity.decision is not None:
+                continue
+            face.picture = picture
+            decision = face.identity.decide(settings.tolerance, settings.samples_to_decide)
+            if decision is not None:
+                events.append(self._decided(track, face, decision))
+        return events
+
+    def _decided(self, track: Track, face: _Face, decision: Decision) -> CameraEvent:
+        """Return the result announcing a track's decision, with the face's crop."""
+        picture = face.picture
+        crop = face_crop(picture.patch, picture.patch_box)
+        box = picture.source_box.as_tuple()
+        if isinstance(decision, Recognised):
+            return FaceRecognized(
+                self.camera_id,
+                picture.pts,
+                picture.timestamp,
+                track_id=track.track_id,
+                person_id=decision.person.person_id,
+                person_name=decision.person.name,
+                best_distance=decision.best_distance,
+                mean_distance=decision.mean_distance,
+                confidence=decision.confidence,
+                box=box,
+                crop_jpeg=crop,
+            )
+        return UnknownFace(
+            self.camera_id,
+            picture.pts,
+            picture.timestamp,
+            track_id=track.track_id,
+            best_distance=decision.best_distance,
+            box=box,
+            encoding=tuple(float(value) for value in face.identity.last_encoding),
+            crop_jpeg=crop,
+        )
+
+    def _lost(self, track: Track, pts: float, timestamp: float) -> FaceLost:
+        """Forget an ended track and return the result that reports it."""
+        face = self._faces.pop(track.track_id)
+        decision = face.identity.decision
+        person_id = decision.person.person_id if isinstance(decision, Recognised) else None
+        return FaceLost(
+            self.camera_id, pts, timestamp, track.track_id, person_id, duration=track.duration
+        )
+
+    def finish(self, pts: float, timestamp: float) -> list[CameraEvent]:
+        """Close the camera's timeline: the source ended or the camera is being removed.
+
+        Every open track is decided with the evidence it has (a single vote
+        recognises; any sample otherwise makes it unknown), then reported lost,
+        and motion ends. The analyzer can take a new timeline afterwards.
+        """
+        events: list[CameraEvent] = []
+        tracks = self._tracker.close_all()
+        settings = self._settings
+        for track in tracks:
+            face = self._faces[track.track_id]
+            decision = face.identity.decide(
+                settings.tolerance, settings.samples_to_decide, final=True
+            )
+            if decision is not None:
+                events.append(self._decided(track, face, decision))
+        events.extend(self._lost(track, pts, timestamp) for track in tracks)
+        if self._gate.active:
+            events.append(MotionEnded(self.camera_id, pts, timestamp))
+        self._gate.reset()
+        self._last_pts = -math.inf
+        self._last_motion_check = -math.inf
+        self._last_detection = -math.inf
+        return events
+
+    # Figures ----------------------------------------------------------------
+
+    def _reset_figures(self, start: float | None) -> None:
+        """Start a new figures interval at ``start`` (None: at the next analysed frame)."""
+        self._figures_start = start
+        self._frames_analysed = 0
+        self._detections = 0
+        self._detection_seconds = 0.0
+        self._encodings = 0
+        self._encoding_seconds = 0.0
+
+    def figures(self, pts: float, timestamp: float, frames_read: int) -> Figures:
+        """Return the figures since the previous call and start a new interval.
+
+        ``frames_read`` is what the source read over the same interval; the
+        analysis rate is frames analysed per second of the source's timeline.
+        """
+        start = self._figures_start
+        elapsed = pts - start if start is not None else 0.0
+        result = Figures(
+            self.camera_id,
+            pts,
+            timestamp,
+            frames_read=frames_read,
+            frames_analysed=self._frames_analysed,
+            detections=self._detections,
+            analysis_rate=self._frames_analysed / elapsed if elapsed > 0 else 0.0,
+            detection_ms=1000 * self._detection_seconds / self._detections
+            if self._detections
+            else 0.0,
+            encoding_ms=1000 * self._encoding_seconds / self._encodings if self._encodings else 0.0,
+            faces_in_view=self.faces_in_view,
+        )
+        self._reset_figures(pts if start is not None else None)
+        return result
