@@ -14,6 +14,7 @@ import {
   canTeach,
   cardSize,
   changedCounters,
+  counterEntities,
   countersFromEntities,
   createState,
   DEFAULT_FEED_EVENT_TYPES,
@@ -548,7 +549,16 @@ describe("counters from OpenEye's entities (Polling)", () => {
   };
 
   it("reads the numeric states of OpenEye's counter sensors only", () => {
+    assert.deepEqual(counterEntities(hass.entities), [
+      { entity_id: "sensor.openeye_known_people", key: "known_people" },
+      { entity_id: "sensor.openeye_recognitions_today", key: "recognitions_today" },
+      { entity_id: "sensor.openeye_unknown", key: "unknown_faces_today" },
+    ]);
     assert.deepEqual(countersFromEntities(hass), { known_people: 4, unknown_faces_today: 2 });
+    assert.deepEqual(
+      countersFromEntities(hass, [{ entity_id: "sensor.openeye_known_people", key: "known_people" }]),
+      { known_people: 4 },
+    );
     assert.deepEqual(countersFromEntities({}), {});
     assert.deepEqual(countersFromEntities(undefined), {});
   });

@@ -571,23 +571,36 @@ export function reduceMessage(state, msg, config) {
 }
 
 /**
- * The counters that OpenEye's own sensors show, for Polling: sensors of the
- * `openeye` platform whose translation key is a counter's name
- * (known_people, recognitions_today, unknown_faces_today) and whose state is
- * a number. Returns only the figures found.
+ * OpenEye's counter sensors among Home Assistant's entities (`hass.entities`):
+ * entities of the `openeye` platform whose translation key is a counter's
+ * name (known_people, recognitions_today, unknown_faces_today), as
+ * [{entity_id, key}]. The card computes it again only when the registry changes.
  */
-export function countersFromEntities(hass) {
-  const found = {};
-  const entities = hass?.entities;
-  const states = hass?.states;
-  if (!isPlainObject(entities) || !isPlainObject(states)) return found;
+export function counterEntities(entities) {
+  const found = [];
+  if (!isPlainObject(entities)) return found;
   for (const entry of Object.values(entities)) {
     if (!isPlainObject(entry) || entry.platform !== "openeye") continue;
-    if (!COUNTER_KEYS.includes(entry.translation_key)) continue;
-    const raw = states[entry.entity_id]?.state;
+    if (!COUNTER_KEYS.includes(entry.translation_key) || typeof entry.entity_id !== "string") continue;
+    found.push({ entity_id: entry.entity_id, key: entry.translation_key });
+  }
+  return found;
+}
+
+/**
+ * The counters that OpenEye's own sensors show, for Polling: the numeric
+ * states of the counter sensors (see counterEntities; computed from `hass`
+ * when not given). Returns only the figures found.
+ */
+export function countersFromEntities(hass, sensors = counterEntities(hass?.entities)) {
+  const found = {};
+  const states = hass?.states;
+  if (!isPlainObject(states)) return found;
+  for (const { entity_id: entityId, key } of sensors) {
+    const raw = states[entityId]?.state;
     if (typeof raw !== "string" || raw.trim() === "") continue;
     const value = Number(raw);
-    if (Number.isFinite(value) && value >= 0) found[entry.translation_key] = Math.floor(value);
+    if (Number.isFinite(value) && value >= 0) found[key] = Math.floor(value);
   }
   return found;
 }

@@ -25,6 +25,7 @@ import {
   canTeach,
   cardSize,
   changedCounters,
+  counterEntities,
   countersFromEntities,
   createState,
   describeFeedItem,
@@ -227,6 +228,7 @@ class OpenEyeCard extends HTMLElement {
     this._statusSnapshot = null;
     this._pollError = null;
     this._entityCounters = {};
+    this._counterSensors = [];
     this._state = createState();
     this._rendered = {};
     this._refs = null;
@@ -278,6 +280,9 @@ class OpenEyeCard extends HTMLElement {
     }
     if (this._controller && this._controllerConnection !== hass.connection) this._restart();
     else this._maybeStart();
+    if (!previous || previous.entities !== hass.entities) {
+      this._counterSensors = counterEntities(hass.entities);
+    }
     if (!previous || previous.states !== hass.states || previous.entities !== hass.entities) {
       this._readEntities();
     }
@@ -406,7 +411,7 @@ class OpenEyeCard extends HTMLElement {
   }
 
   _readEntities() {
-    const found = countersFromEntities(this._hass);
+    const found = countersFromEntities(this._hass, this._counterSensors);
     const changed = changedCounters(this._entityCounters, found);
     this._entityCounters = found;
     // Pushed statistics are authoritative while Live; the sensors only fill in
