@@ -38,7 +38,10 @@ class VideoFileReader:
         self.frames_converted = 0
         # The pts of the newest frame read (0 before the first).
         self.pts = 0.0
-        self._capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+        # One decoding thread: FFmpeg's frame threads cost more CPU in all (they
+        # hand frames to each other) for a speed the analysis cannot use, and
+        # cameras run side by side in parallel anyway.
+        self._capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
         if not self._capture.isOpened():
             self._capture.release()
             raise SourceOpenError(f"the video file {path} could not be opened")
