@@ -179,6 +179,18 @@ class ImageAnalysis:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """The answer to :class:`ProbeSource`: whether one frame could be read."""
+
+    type = "probe_result"
+    request_id: int
+    ok: bool = False
+    width: int = 0
+    height: int = 0
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerReady:
     """A worker has loaded the face engine and takes commands."""
 
@@ -213,7 +225,9 @@ type CameraEvent = (
     | FaceLost
     | Figures
 )
-type WorkerResult = CameraEvent | ImageAnalysis | WorkerReady | EngineFailed | WorkerLog
+type WorkerResult = (
+    CameraEvent | ImageAnalysis | ProbeResult | WorkerReady | EngineFailed | WorkerLog
+)
 
 
 def result_to_dict(result: Any) -> dict[str, Any]:  # noqa: ANN401 - any result dataclass
@@ -292,10 +306,29 @@ class AnalyzeImage:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeSource:
+    """Open a stream URL or file and read one frame; answered by :class:`ProbeResult`.
+
+    Used to test a camera's address before it is saved.
+    """
+
+    request_id: int
+    source: str
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
 class Stop:
     """Release every source and exit."""
 
 
 type WorkerCommand = (
-    SetGallery | SetSettings | AddCamera | RemoveCamera | PushImage | AnalyzeImage | Stop
+    SetGallery
+    | SetSettings
+    | AddCamera
+    | RemoveCamera
+    | PushImage
+    | AnalyzeImage
+    | ProbeSource
+    | Stop
 )
