@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import contextlib
 import itertools
 import logging
@@ -23,8 +23,10 @@ from custom_components.openeye.pipeline.sources import (
     PushedSource,
     file_path,
     is_stream_url,
+    probe,
 )
 from tests.media import media, requires_media
+from tests.pipeline.leaks import open_fds
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
 # Short timeouts and back-off keep the fault tests to a few seconds each.
@@ -68,37 +70,6 @@ class StatusLog:
         return next(report for report in reports[after:] if report[1] is status)
 
 
-@pytest.fixture
-def camera(socket_enabled: None) -> Iterator[MjpegServer]:
-    """Serve the astronaut as a 20 fps MJPEG camera on loopback for one test."""
-    server = MjpegServer(astronaut_frames(4), fps=20)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def short_clip(tmp_path: Path) -> Path:
-    """Write the first 10 frames of the Hamilton clip as a 0.5 s, 20 fps video in tmp_path."""
-    clip = cv2.VideoCapture(str(media("short_hamilton_clip.mp4")), cv2.CAP_FFMPEG)
-    path = tmp_path / "short.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 20.0, (640, 360))
-    try:
-        for _ in range(10):
-            ok, frame = clip.read()
-            assert ok
-            writer.write(frame)
-    finally:
-        writer.release()
-        clip.release()
-    return path
-
-
-def _open_fds() -> set[str]:
-    """Return the file descriptors this process has open."""
-    return {path.name for path in Path("/proc/self/fd").iterdir()}
-
-
 def test_url_kinds() -> None:
     """Network URLs are streams; bare paths and file:// URLs are files."""
     assert is_stream_url("rtsp://cam/1")
@@ -114,7 +85,7 @@ def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(
     """Frames flow; only taken frames are converted; stop leaves no thread and no descriptor."""
     # Counted while the camera is down, to compare with after it is down again.
     camera.stop()
-    threads, fds = set(threading.enumerate()), _open_fds()
+    threads, fds = set(threading.enumerate()), open_fds()
     camera.start()
     log = StatusLog()
     source = LiveSource(camera.url, FAST, log, name="astronaut")
@@ -144,7 +115,7 @@ def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(
         assert source.stop()
     camera.stop()
     assert set(threading.enumerate()) == threads
-    assert _open_fds() == fds
+    assert open_fds() == fds
 
 
 def test_take_gives_a_fresh_frame_when_the_stored_one_went_stale(camera: MjpegServer) -> None:
@@ -483,3 +454,19 @@ def test_pushed_source_keeps_the_newest_and_skips_bad_images(
     assert source.take() is None
     assert not source.ended
     assert source.stop()
+
+
+def test_probe_reads_one_frame_or_says_why(camera: MjpegServer, tmp_path: Path) -> None:
+    """A probe returns one frame of a working source, and the reason for a broken one."""
+    frame, detail = probe(camera.url, timeout=2)
+    assert frame is not None
+    assert frame.image.shape == (512, 512, 3)
+    assert detail is None
+    frame, detail = probe(str(tmp_path / "missing.mp4"), timeout=2)
+    assert frame is None
+    assert detail == "the file could not be opened"
+    camera.stop()
+    threads = set(threading.enumerate())
+    frame, detail = probe(camera.url, timeout=2)
+    assert (frame, detail) == (None, "the stream could not be opened")
+    assert set(threading.enumerate()) == threads

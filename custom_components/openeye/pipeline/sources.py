@@ -663,3 +663,41 @@ class PushedSource:
         """Wait until an image is waiting to be taken; False on timeout."""
         with self._arrived:
             return self._arrived.wait_for(lambda: self._data is not None, timeout=timeout)
+
+
+def probe(url: str, timeout: float) -> tuple[Frame | None, str | None]:
+    """Open a stream or file, read one frame and release it: (the frame, or None and why).
+
+    Used to test a camera's address before it is saved. No attempt is
+    repeated within ``timeout``: the first failure is the answer.
+    """
+    details: list[str] = []
+
+    def on_status(status: SourceStatus, detail: str | None, retry_in: float | None) -> None:
+        """Keep the reason of a failure."""
+        if detail is not None and status is not SourceStatus.ENDED:
+            details.append(detail)
+
+    settings = SourceSettings(
+        open_timeout=timeout,
+        read_timeout=timeout,
+        backoff_initial=timeout + WATCHDOG_GRACE,
+        backoff_max=timeout + WATCHDOG_GRACE,
+        realtime=False,
+    )
+    source = LiveSource(url, settings, on_status, name=f"probe {url}")
+    source.start()
+    try:
+        deadline = time.monotonic() + timeout + WATCHDOG_GRACE
+        frame = None
+        # Wait for the frame or the first failure, whichever comes first.
+        while frame is None and not details and time.monotonic() < deadline:
+            if source.wait_for_frame(min(0.1, max(deadline - time.monotonic(), 0.0))):
+                frame = source.take()
+            elif source.ended:
+                break
+    finally:
+        source.stop()
+    if frame is not None:
+        return frame, None
+    return None, details[0] if details else f"no frame within {timeout:g} s"
