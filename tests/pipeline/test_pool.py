@@ -1,0 +1,572 @@
+"""The worker pool with real worker processes: results, faults, restarts and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import logging
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from custom_components.openeye.pipeline import pool as pool_module
+from custom_components.openeye.pipeline.gallery import KnownFaces
+from custom_components.openeye.pipeline.messages import (
+    AddCamera,
+    EngineFailed,
+    FaceDetected,
+    FaceLost,
+    FaceRecognized,
+    Figures,
+    MotionStarted,
+    PushImage,
+    RemoveCamera,
+    SetGallery,
+    SetSettings,
+    SourceStatus,
+    SourceStatusChanged,
+    UnknownFace,
+    WorkerLog,
+    WorkerReady,
+    WorkerResult,
+)
+from custom_components.openeye.pipeline.pool import (
+    WorkerPool,
+    WorkerUnavailableError,
+    worker_command,
+)
+from custom_components.openeye.pipeline.protocol import HEADER, receive_message, send_message
+from custom_components.openeye.pipeline.settings import AnalysisSettings, SourceSettings
+from tests.media import media, requires_media
+from tests.pipeline.leaks import child_pids, open_fds
+from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
+
+LIN = "lin"
+
+
+class Results:
+    """Collects what the pool delivers, for tests to wait on."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.items: list[WorkerResult] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, result: WorkerResult) -> None:
+        """Record one result (the pool calls this in the event loop)."""
+        self.items.append(result)
+        self._changed.set()
+
+    def of(self, kind: type[WorkerResult], camera_id: str | None = None) -> list[WorkerResult]:
+        """Return the results of one kind (and camera), in order."""
+        return [
+            item
+            for item in self.items
+            if isinstance(item, kind)
+            and (camera_id is None or getattr(item, "camera_id", None) == camera_id)
+        ]
+
+    async def wait_for(
+        self, predicate: Callable[[list[WorkerResult]], bool], limit: float
+    ) -> list[WorkerResult]:
+        """Wait until ``predicate(items)`` holds; fail the test after ``limit`` seconds."""
+        try:
+            async with asyncio.timeout(limit):
+                while not predicate(self.items):
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            pytest.fail(f"timed out; results so far: {self.items}")
+        return self.items
+
+    async def wait_for_status(
+        self, camera_id: str, status: SourceStatus, limit: float, after: int = 0
+    ) -> SourceStatusChanged:
+        """Wait for a camera's status among the results from index ``after``."""
+
+        def found(items: list[WorkerResult]) -> SourceStatusChanged | None:
+            return next(
+                (
+                    item
+                    for item in items[after:]
+                    if isinstance(item, SourceStatusChanged)
+                    and item.camera_id == camera_id
+                    and item.status is status
+                ),
+                None,
+            )
+
+        await self.wait_for(lambda items: found(items) is not None, limit)
+        result = found(self.items)
+        assert result is not None
+        return result
+
+
+@pytest.fixture
+def results() -> Results:
+    """Return a result collector."""
+    return Results()
+
+
+@pytest.fixture
+async def pool(results: Results) -> AsyncIterator[WorkerPool]:
+    """Return a started one-worker pool with quick restarts; stop it after the test."""
+    pool = WorkerPool(results, max_workers=1, restart_backoff=(0.2, 1.0))
+    await pool.async_start()
+    yield pool
+    await pool.async_stop()
+
+
+async def _teach_lin(pool: WorkerPool) -> KnownFaces:
+    """Encode Lin-Manuel Miranda's reference photo in a worker and teach it to the pool."""
+    analysis = await pool.async_analyze_image(media("lin-manuel-miranda.png").read_bytes())
+    assert len(analysis.faces) == 1
+    known = KnownFaces.from_arrays([(LIN, "Lin-Manuel Miranda", [analysis.faces[0].encoding])])
+    await pool.async_set_gallery(known)
+    return known
+
+
+async def _eventually(condition: Callable[[], bool], limit: float) -> None:
+    """Poll ``condition`` every 20 ms until it holds; fail the test after ``limit`` seconds."""
+    for _ in range(int(limit / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail(f"still not true after {limit} s")
+
+
+def _reaped(pid: int) -> bool:
+    """Return True if ``pid`` is neither running nor a zombie child of this process."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return not Path(f"/proc/{pid}").exists()
+    return False
+
+
+@requires_media
+async def test_still_images_are_analysed_in_a_lazily_started_worker(pool: WorkerPool) -> None:
+    """No process until an image needs one; answers come back with faces, names and errors."""
+    assert pool.worker_pids == []
+    await _teach_lin(pool)
+    assert len(pool.worker_pids) == 1
+
+    again = await pool.async_analyze_image(media("lin-manuel-miranda.png").read_bytes())
+    assert again.faces[0].person_id == LIN
+    assert again.faces[0].distance is not None
+    assert again.faces[0].distance < 0.01
+    assert again.faces[0].crop_jpeg.startswith(b"\xff\xd8")
+
+    group = await pool.async_analyze_image(media("two_people.jpg").read_bytes())
+    assert (group.width, group.height, len(group.faces)) == (1126, 661, 2)
+    assert all(face.person_id is None for face in group.faces)
+
+    bad = await pool.async_analyze_image(b"not an image")
+    assert bad.error == "not_an_image"
+    assert bad.faces == ()
+
+    with pytest.raises(WorkerUnavailableError, match="No worker answered"):
+        await pool.async_analyze_image(media("two_people.jpg").read_bytes(), timeout=0.001)
+    (pid,) = pool.worker_pids
+
+    # A worker without cameras that dies is not restarted until work needs it.
+    os.kill(pid, signal.SIGKILL)
+    await _eventually(lambda: not pool.worker_pids, 10)
+    await asyncio.sleep(0.3)
+    assert pool.worker_pids == []
+    assert _reaped(pid)
+    after = await pool.async_analyze_image(media("lin-manuel-miranda.png").read_bytes())
+    assert after.faces[0].person_id == LIN, "the new worker has the gallery"
+    assert pool.worker_pids not in ([], [pid])
+
+
+@requires_media
+async def test_file_camera_results_cross_the_process_boundary(
+    pool: WorkerPool, results: Results
+) -> None:
+    """The clip, read at analysis pace in a worker, recognises Lin and sees the stranger."""
+    await _teach_lin(pool)
+    await pool.async_add_camera(
+        "clip", str(media("short_hamilton_clip.mp4")), SourceSettings(realtime=False)
+    )
+    assert pool.worker_of("clip") == pool.worker_pids[0]
+    assert pool.cameras_by_worker == {pool.worker_pids[0]: ["clip"]}
+    ended = await results.wait_for_status("clip", SourceStatus.ENDED, 60)
+
+    clip = [item for item in results.items if getattr(item, "camera_id", None) == "clip"]
+    assert clip[-1] is ended, "ENDED is the camera's last word"
+    assert [s.status for s in results.of(SourceStatusChanged, "clip")] == [
+        SourceStatus.CONNECTING,
+        SourceStatus.STREAMING,
+        SourceStatus.ENDED,
+    ]
+    assert results.of(MotionStarted, "clip")
+    assert results.of(FaceDetected, "clip")
+    recognised = results.of(FaceRecognized, "clip")
+    assert recognised
+    assert all(isinstance(r, FaceRecognized) and r.person_id == LIN for r in recognised)
+    assert isinstance(recognised[0], FaceRecognized)
+    assert recognised[0].crop_jpeg.startswith(b"\xff\xd8")
+    assert results.of(UnknownFace, "clip"), "the stranger at the end of the clip is unknown"
+    lost = results.of(FaceLost, "clip")
+    assert len(lost) >= len(results.of(FaceDetected, "clip"))
+    figures = results.of(Figures, "clip")
+    assert figures
+    assert sum(f.frames_read for f in figures if isinstance(f, Figures)) == 275
+
+
+@requires_media
+async def test_pushed_camera_images_are_analysed_and_bad_ones_logged(
+    pool: WorkerPool, results: Results
+) -> None:
+    """Images pushed by the owner are analysed; a bad one becomes a warning, not a crash."""
+    # Every frame counts as motion, so that the detector runs on each pushed image.
+    await pool.async_set_settings(AnalysisSettings(motion_sensitivity=100))
+    await pool.async_add_camera("doorbell", None, SourceSettings())
+    # Adding it again replaces it, in the same worker.
+    await pool.async_add_camera("doorbell", None, SourceSettings())
+    assert pool.cameras_by_worker == {pool.worker_pids[0]: ["doorbell"]}
+    await pool.async_push_image("doorbell", b"garbage", time.time())
+    await results.wait_for(
+        lambda items: any(
+            isinstance(i, WorkerLog) and "doorbell" in i.message and "skipped" in i.message
+            for i in items
+        ),
+        30,
+    )
+    warning = next(i for i in results.items if isinstance(i, WorkerLog))
+    assert warning.level == logging.WARNING
+    face = astronaut_frames(1)[0]
+    for _ in range(3):
+        await pool.async_push_image("doorbell", face, time.time())
+        await asyncio.sleep(0.25)
+    await results.wait_for(lambda _: bool(results.of(FaceDetected, "doorbell")), 30)
+    pid = pool.worker_pids[0]
+    await pool.async_remove_camera("doorbell")
+    assert pool.worker_of("doorbell") is None
+    # Pushing to a removed camera is dropped quietly; the worker lives on.
+    await pool.async_push_image("doorbell", face, time.time())
+    assert pool.worker_pids == [pid]
+
+
+@requires_media
+async def test_killed_worker_is_reaped_restarted_and_resumes_its_cameras(
+    results: Results, short_clip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGKILL: the request fails; the worker is reaped, logged once and restarted.
+
+    The new worker gets the gallery, the settings and the cameras of the old one;
+    a worker that dies again soon waits twice as long before its next start.
+    """
+    pool = WorkerPool(results, max_workers=1, restart_backoff=(0.2, 5.0))
+    try:
+        await _kill_and_resume(pool, results, short_clip, caplog)
+    finally:
+        await pool.async_stop()
+
+
+async def _kill_and_resume(
+    pool: WorkerPool, results: Results, short_clip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Run the SIGKILL scenario of the test above."""
+    await pool.async_set_settings(AnalysisSettings(figures_interval=0.5))
+    await _teach_lin(pool)
+    await pool.async_add_camera("loop", str(short_clip), SourceSettings(loop=True))
+    await results.wait_for_status("loop", SourceStatus.STREAMING, 30)
+    pid = pool.worker_of("loop")
+    assert pid is not None
+
+    pending = asyncio.create_task(pool.async_analyze_image(media("two_people.jpg").read_bytes()))
+    await asyncio.sleep(0.05)
+    killed_at = len(results.items)
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(WorkerUnavailableError, match=f"{pid} exited with code -9"):
+        await pending
+
+    await results.wait_for_status("loop", SourceStatus.STREAMING, 30, after=killed_at)
+    new_pid = pool.worker_of("loop")
+    assert new_pid is not None
+    assert new_pid != pid
+    assert pool.worker_pids == [new_pid]
+    assert pool.restarts == 1
+    assert _reaped(pid), "the killed worker is reaped, not left a zombie"
+    # The settings came along: figures every half second instead of every five.
+    restarted_at = len(results.items)
+    await results.wait_for(
+        lambda items: any(isinstance(i, Figures) for i in items[restarted_at:]), 5
+    )
+    # And the gallery: Lin is recognised by the new worker.
+    again = await pool.async_analyze_image(media("lin-manuel-miranda.png").read_bytes())
+    assert again.faces[0].person_id == LIN
+    deaths = [r for r in caplog.records if f"{pid} exited with code -9" in r.getMessage()]
+    assert len(deaths) == 1
+    assert deaths[0].levelno == logging.WARNING
+    assert deaths[0].getMessage().endswith("restarting it in 0.2 s with its 1 camera(s)")
+
+    # Dying again soon after its start: the next start waits twice as long.
+    killed_at = len(results.items)
+    os.kill(new_pid, signal.SIGKILL)
+    await results.wait_for_status("loop", SourceStatus.STREAMING, 30, after=killed_at)
+    again = [r.getMessage() for r in caplog.records if f"{new_pid} exited" in r.getMessage()]
+    assert again == [
+        f"OpenEye worker {new_pid} exited with code -9; restarting it in 0.4 s with its 1 camera(s)"
+    ]
+    assert pool.restarts == 2
+
+
+async def test_cameras_spread_over_workers_and_stop_leaves_nothing(
+    results: Results, camera: MjpegServer
+) -> None:
+    """Cameras go to the least-loaded of two workers; stopping leaves no process, thread or fd."""
+    # Counted while the camera is down, to compare with after it is down again.
+    camera.stop()
+    threads, fds, children = set(threading.enumerate()), open_fds(), child_pids()
+    camera.start()
+    pool = WorkerPool(results, max_workers=2)
+    await pool.async_start()
+    try:
+        await pool.async_add_camera("stream", camera.url, SourceSettings())
+        await pool.async_add_camera("push-1", None, SourceSettings())
+        await pool.async_add_camera("push-2", None, SourceSettings())
+        await pool.async_add_camera("push-3", None, SourceSettings())
+        await pool.async_remove_camera("push-3")
+        hosts = pool.cameras_by_worker
+        assert len(hosts) == 2
+        # The first camera starts worker 1, the second worker 2; ties go to the first.
+        assert sorted(hosts.values()) == [["push-1"], ["push-2", "stream"]]
+        assert set(pool.worker_pids) == set(hosts)
+        assert child_pids() - children == set(hosts)
+        await results.wait_for_status("stream", SourceStatus.STREAMING, 30)
+    finally:
+        await pool.async_stop()
+    assert pool.worker_pids == []
+    assert all(_reaped(pid) for pid in hosts)
+    assert child_pids() == children
+    camera.stop()
+    assert set(threading.enumerate()) == threads
+    assert open_fds() == fds
+    with pytest.raises(WorkerUnavailableError, match="stopped"):
+        await pool.async_add_camera("late", None, SourceSettings())
+
+
+@requires_media
+async def test_a_worker_that_ignores_stop_is_terminated_then_killed(
+    results: Results, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A frozen worker (SIGSTOP) cannot obey Stop nor SIGTERM; it is killed and reaped."""
+    monkeypatch.setattr(pool_module, "STOP_TIMEOUT", 0.3)
+    monkeypatch.setattr(pool_module, "TERMINATE_TIMEOUT", 0.3)
+    pool = WorkerPool(results, max_workers=1)
+    await pool.async_analyze_image(media("obama_small.jpg").read_bytes())
+    (pid,) = pool.worker_pids
+    os.kill(pid, signal.SIGSTOP)
+    await pool.async_stop()
+    assert _reaped(pid)
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"OpenEye worker {pid} did not stop in time: terminate" in messages
+    assert f"OpenEye worker {pid} did not stop in time: kill" in messages
+
+
+async def test_engine_failure_is_reported_once_and_refuses_work(
+    results: Results,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without model files the worker reports EngineFailed; the pool refuses work, no restarts."""
+    # A models package without its model files, found first on the workers' path.
+    fake = tmp_path / "face_recognition_models"
+    (fake / "models").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+
+    def faulty_owner(result: WorkerResult) -> None:
+        """Record, then fail the way a defect in the owner's handler would."""
+        results(result)
+        raise RuntimeError("defect in the owner")
+
+    pool = WorkerPool(faulty_owner, max_workers=2, restart_backoff=(0.05, 0.1))
+    try:
+        with pytest.raises(WorkerUnavailableError, match="face engine cannot load"):
+            await pool.async_analyze_image(b"any image")
+        failures = results.of(EngineFailed)
+        assert len(failures) == 1
+        assert isinstance(failures[0], EngineFailed)
+        assert "missing" in failures[0].detail
+        assert pool.engine_error == failures[0].detail
+        with pytest.raises(WorkerUnavailableError, match="face engine cannot load"):
+            await pool.async_add_camera("cam", None, SourceSettings())
+        with pytest.raises(WorkerUnavailableError, match="face engine cannot load"):
+            await pool.async_push_image("cam", b"", 0.0)
+        await asyncio.sleep(0.3)
+        assert pool.worker_pids == []
+        assert len(results.of(EngineFailed)) == 1
+        assert "Handling a result of an OpenEye worker failed" in caplog.text
+    finally:
+        await pool.async_stop()
+
+
+async def test_probe_source_in_a_worker(pool: WorkerPool, camera: MjpegServer) -> None:
+    """A probe reads one frame of a stream in a worker, or says why it cannot."""
+    result = await pool.async_probe_source(camera.url, timeout=5)
+    assert (result.ok, result.width, result.height, result.detail) == (True, 512, 512, None)
+    camera.stop()
+    result = await pool.async_probe_source(camera.url, timeout=1)
+    assert not result.ok
+    assert result.detail == "the stream could not be opened"
+
+
+@requires_media
+async def test_workers_do_not_load_home_assistant(
+    pool: WorkerPool, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python lists every module a worker imports; homeassistant is not among them."""
+    # The interpreter prints each import to stderr, which workers inherit.
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
+    await pool.async_analyze_image(media("obama_small.jpg").read_bytes())
+    await pool.async_stop()
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in capfd.readouterr().err.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"dlib", "cv2", "custom_components.openeye.pipeline.analyzer"} <= imported
+    assert not {name for name in imported if name.split(".")[0] == "homeassistant"}
+
+
+def _start_worker(sock: socket.socket, log_level: int = logging.INFO) -> subprocess.Popen[bytes]:
+    """Start a worker on ``sock`` the way the pool does, and close our copy of its end."""
+    with sock:
+        return subprocess.Popen(
+            worker_command(sock.fileno(), log_level),
+            pass_fds=(sock.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def test_worker_exits_cleanly_when_its_owner_goes_away() -> None:
+    """The end of the socket (the owner died), or garbage on it, makes a worker exit with 0."""
+    closing, closing_theirs = socket.socketpair()
+    garbled, garbled_theirs = socket.socketpair()
+    processes = [_start_worker(closing_theirs), _start_worker(garbled_theirs)]
+    try:
+        for ours, process in zip((closing, garbled), processes, strict=True):
+            ready = receive_message(ours)
+            assert isinstance(ready, WorkerReady)
+            assert ready.pid == process.pid
+        closing.close()
+        assert processes[0].wait(timeout=30) == 0
+
+        garbled.sendall(HEADER.pack(0xFFFFFFFF))
+        log = receive_message(garbled)
+        assert isinstance(log, WorkerLog)
+        assert "Commands cannot be read" in log.message
+        assert log.level == logging.ERROR
+        assert receive_message(garbled) is None
+        assert processes[1].wait(timeout=30) == 0
+    finally:
+        garbled.close()
+        for process in processes:
+            if process.poll() is None:  # pragma: no cover - only when the test fails
+                process.kill()
+                process.wait()
+
+
+async def test_a_worker_that_cannot_start_is_retried_with_its_cameras(
+    results: Results,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When the interpreter cannot be started, requests fail clearly and starting is retried."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    pool = WorkerPool(results, max_workers=1, restart_backoff=(0.3, 1.0))
+    try:
+        with pytest.raises(WorkerUnavailableError, match="cannot be started"):
+            await pool.async_analyze_image(b"image")
+        assert "An OpenEye worker cannot be started" in caplog.text
+        with pytest.raises(WorkerUnavailableError, match="restarting"):
+            await pool.async_analyze_image(b"image")
+        # A camera added meanwhile waits for the next attempt, which succeeds.
+        await pool.async_add_camera("doorbell", None, SourceSettings())
+        assert pool.worker_of("doorbell") is None
+        monkeypatch.undo()
+        await _eventually(lambda: pool.worker_of("doorbell") is not None, 15)
+        assert pool.cameras_by_worker == {pool.worker_pids[0]: ["doorbell"]}
+    finally:
+        await pool.async_stop()
+
+
+class DirectWorker:
+    """A worker started the way the pool starts one, driven through its socket by a test."""
+
+    def __init__(self, log_level: int = logging.INFO) -> None:
+        """Start the worker process."""
+        self.sock, theirs = socket.socketpair()
+        self.process = _start_worker(theirs, log_level)
+
+    def send(self, message: object) -> None:
+        """Send a command (or anything else)."""
+        send_message(self.sock, message)
+
+    def receive_until(self, predicate: Callable[[object], bool], limit: float = 30) -> list[object]:
+        """Receive messages until one satisfies ``predicate``; return them all."""
+        self.sock.settimeout(limit)
+        received: list[object] = []
+        while True:
+            message = receive_message(self.sock)
+            assert message is not None, f"the worker closed the socket after {received}"
+            received.append(message)
+            if predicate(message):
+                return received
+
+    def close(self) -> None:
+        """Close our end and make sure the process is gone."""
+        self.sock.close()
+        if self.process.poll() is None:
+            self.process.wait(timeout=30)
+
+
+def _is_log(text: str) -> Callable[[object], bool]:
+    """Return a predicate matching a WorkerLog that contains ``text``."""
+    return lambda message: isinstance(message, WorkerLog) and text in message.message
+
+
+def test_worker_commands_and_sigterm() -> None:
+    """Unknown commands are ignored, cameras replaced, settings applied live; SIGTERM exits 0."""
+    worker = DirectWorker(logging.DEBUG)
+    try:
+        assert isinstance(
+            worker.receive_until(lambda m: isinstance(m, WorkerReady))[-1], WorkerReady
+        )
+        worker.send("hello")
+        warning = worker.receive_until(_is_log("Unknown command ignored: str"))[-1]
+        assert isinstance(warning, WorkerLog)
+        assert warning.level == logging.WARNING
+        worker.send(AddCamera("doorbell", None, SourceSettings()))
+        worker.send(AddCamera("doorbell", None, SourceSettings()))
+        messages = worker.receive_until(_is_log("Camera doorbell added"))
+        messages += worker.receive_until(_is_log("Camera doorbell added"))
+        assert any(_is_log("Camera doorbell removed")(m) for m in messages)
+        worker.send(PushImage("nobody", b"", 0.0))
+        worker.receive_until(_is_log("Image pushed for nobody, which takes none"))
+        worker.send(RemoveCamera("nobody"))
+        # New settings and gallery reach the running camera: figures come within 0.2 s.
+        worker.send(SetGallery(KnownFaces.from_arrays([("p", "P", [[0.0] * 128])])))
+        worker.send(SetSettings(AnalysisSettings(figures_interval=0.2)))
+        started = time.monotonic()
+        figures = worker.receive_until(lambda m: isinstance(m, Figures))[-1]
+        assert isinstance(figures, Figures)
+        assert figures.camera_id == "doorbell"
+        assert time.monotonic() - started < 1.5
+        worker.process.send_signal(signal.SIGTERM)
+        assert worker.process.wait(timeout=30) == 0
+    finally:
+        worker.close()
