@@ -5,12 +5,14 @@ The analyzer spends CPU in proportion to what happens in front of the camera:
 - a cheap motion check runs at most ``motion_rate`` times a second;
 - the face detector runs at most ``detection_rate`` times a second, and only
   while there is motion or a face is being tracked;
-- a face is encoded (the costliest step, about four detections' worth) when its
-  track starts and at every detection until the track is decided, then only
-  every ``encode_interval`` seconds to confirm it.
+- a face is encoded (the costliest step: about 75 ms, against 17 ms for a
+  detection in a 640x360 frame) when its track starts and at every detection
+  until the track is decided, then only every ``encode_interval`` seconds to
+  confirm it.
 
-Sources ask :meth:`CameraAnalyzer.next_due` before decoding or converting a
-frame, so the frames nobody needs cost nothing but their demuxing.
+Sources ask :meth:`CameraAnalyzer.next_due` before converting a frame to BGR
+pixels, so the frames nobody needs cost only their decoding (which a
+compressed video needs anyway to reach the next frame).
 """
 
 from __future__ import annotations
