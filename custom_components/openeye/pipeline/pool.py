@@ -395,8 +395,9 @@ class WorkerPool:
     async def _spawn(self, worker: _Worker) -> None:
         """Start a worker process on a socketpair and send it the whole current state."""
         loop = asyncio.get_running_loop()
+        process: asyncio.subprocess.Process | None = None
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 process = await asyncio.create_subprocess_exec(
                     *worker_command(child.fileno(), self._logger.getEffectiveLevel()),
@@ -405,15 +406,19 @@ class WorkerPool:
                     stdout=asyncio.subprocess.DEVNULL,
                     env={**WORKER_ENVIRONMENT, **os.environ},
                 )
-            except BaseException:
-                parent.close()
-                raise
             finally:
+                # The child has its copy (or there is no child): ours would
+                # only keep the socket open after the worker's death.
                 child.close()
             reader, writer = await asyncio.open_unix_connection(sock=parent)
-        except OSError as err:
-            self._logger.error("An OpenEye worker cannot be started: %s", err)  # noqa: TRY400
-            self._schedule_restart(worker)
+        except BaseException as err:
+            parent.close()
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
+            if isinstance(err, OSError):
+                self._logger.error("An OpenEye worker cannot be started: %s", err)  # noqa: TRY400
+                self._schedule_restart(worker)
             raise
         finally:
             worker.start_task = None

@@ -301,7 +301,7 @@ class LiveSource:
         in, which its own timeouts bound; ``timeout`` defaults to that bound.
         Returns False if a thread stuck in a call FFmpeg cannot interrupt had
         to be left behind (it is a daemon thread and releases its capture if
-        the call ever returns).
+        the call ever returns). With ``timeout=0`` this only checks, quietly.
         """
         self.request_stop()
         if timeout is None:
@@ -318,7 +318,7 @@ class LiveSource:
             for thread in (self._supervisor, *threads)
             if thread is not None and thread.is_alive()
         ]
-        if alive:
+        if alive and timeout > 0:
             _LOGGER.warning(
                 "Source %s: %d thread(s) stuck in FFmpeg are left behind", self._name, len(alive)
             )

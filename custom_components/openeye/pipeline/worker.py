@@ -175,7 +175,10 @@ class Worker:
         self._wake = threading.Event()
         self._running = True
         self._turn = 0
-        self._reader = threading.Thread(target=self._read_commands, name="openeye-commands")
+        # A daemon: it must never keep the process alive after the main thread is done.
+        self._reader = threading.Thread(
+            target=self._read_commands, name="openeye-commands", daemon=True
+        )
 
     # Commands -----------------------------------------------------------------
 
@@ -450,8 +453,10 @@ class Worker:
                 busy = self._analyse_next_frame()
                 wait = self._send_due_figures()
                 if self._closing:
+                    # Removed cameras' threads end within their read timeout;
+                    # checking on them a few times a second is plenty.
                     self._reap_closing()
-                    wait = min(wait, 0.1)
+                    wait = min(wait, 0.25)
                 if not busy:
                     self._wake.wait(wait)
         finally:
