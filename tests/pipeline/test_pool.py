@@ -570,3 +570,34 @@ def test_worker_commands_and_sigterm() -> None:
         assert worker.process.wait(timeout=30) == 0
     finally:
         worker.close()
+
+
+async def test_large_writes_never_block_the_event_loop(pool: WorkerPool) -> None:
+    """A 32 MB image written to a worker that is still loading its engine leaves the loop free.
+
+    The socket's buffer holds a fraction of it, so a blocking write would stall
+    the loop until the worker reads; the pool's writes suspend only the caller.
+    """
+    gaps: list[float] = []
+    stop = asyncio.Event()
+
+    async def tick() -> None:
+        """Measure how long the loop takes to come back to this task."""
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    try:
+        analysis = await pool.async_analyze_image(os.urandom(32 * 1024 * 1024))
+    finally:
+        stop.set()
+        await ticker
+    assert analysis.error == "not_an_image"
+    assert len(gaps) > 50, "the loop ran the ticker while the image was written"
+    # Pickling and queueing 32 MB takes some milliseconds; waiting on the worker would take
+    # its whole start (0.7 s or more).
+    assert max(gaps) < 0.3

@@ -24,6 +24,7 @@ from custom_components.openeye.pipeline.sources import (
     file_path,
     is_stream_url,
     probe,
+    redact,
 )
 from tests.media import media, requires_media
 from tests.pipeline.leaks import open_fds
@@ -77,6 +78,18 @@ def test_url_kinds() -> None:
     assert not is_stream_url("/media/clip.mp4")
     assert not is_stream_url("file:///media/clip.mp4")
     assert file_path("file:///media/clip.mp4") == "/media/clip.mp4"
+
+
+def test_passwords_stay_out_of_names_and_logs() -> None:
+    """A stream's password is masked wherever the source is named."""
+    assert (
+        redact("rtsp://admin:s3cret@192.168.1.9:554/live")
+        == "rtsp://admin:***@192.168.1.9:554/live"
+    )
+    assert redact("http://cam.local/video.mjpg") == "http://cam.local/video.mjpg"
+    assert redact("/media/clip.mp4") == "/media/clip.mp4"
+    source = LiveSource("rtsp://admin:s3cret@127.0.0.1:9/x", SourceSettings(), StatusLog())
+    assert "s3cret" not in source._name
 
 
 def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import enum
 import logging
 import math
+import os
 import threading
 import time
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import cv2
 import numpy as np
@@ -48,6 +50,13 @@ DEFAULT_FRAME_INTERVAL = 0.1
 MAX_PACING_LAG = 1.0
 
 type StatusCallback = Callable[[SourceStatus, str | None, float | None], None]
+
+# RTSP over TCP first, as Home Assistant's own stream does: over UDP a busy
+# Wi-Fi loses packets and the decoder smears the frames. FFmpeg falls back to
+# UDP for the cameras that only speak it. OpenCV reads this variable at each
+# open; it is set once, here, before any source thread exists, and a value
+# the user has set is kept.
+os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_flags;prefer_tcp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +106,19 @@ def is_stream_url(source: str) -> bool:
     """Return whether ``source`` names a network stream rather than a local file."""
     scheme, separator, _ = source.partition("://")
     return bool(separator) and scheme.lower() != "file"
+
+
+def redact(source: str) -> str:
+    """Return a source without the password of its URL, for names and log messages."""
+    if not is_stream_url(source):
+        return source
+    parts = urlsplit(source)
+    if parts.password is None:
+        return source
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def file_path(source: str) -> str:
@@ -161,7 +183,7 @@ class LiveSource:
         self.settings = settings
         self._on_status = on_status
         self._wake = wake
-        self._name = name or url
+        self._name = name or redact(url)
         self._is_file = not is_stream_url(url)
         # Files read as fast as the consumer asks; streams (and realtime
         # files) run at their own pace and the consumer gets the newest frame.
@@ -685,7 +707,7 @@ def probe(url: str, timeout: float) -> tuple[Frame | None, str | None]:
         backoff_max=timeout + WATCHDOG_GRACE,
         realtime=False,
     )
-    source = LiveSource(url, settings, on_status, name=f"probe {url}")
+    source = LiveSource(url, settings, on_status, name=f"probe {redact(url)}")
     source.start()
     try:
         deadline = time.monotonic() + timeout + WATCHDOG_GRACE
