@@ -601,3 +601,25 @@ async def test_large_writes_never_block_the_event_loop(pool: WorkerPool) -> None
     # Pickling and queueing 32 MB takes some milliseconds; waiting on the worker would take
     # its whole start (0.7 s or more).
     assert max(gaps) < 0.3
+
+
+async def test_stop_during_a_restart_wait_starts_nothing(
+    results: Results, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pool stopped while a dead worker waits for its restart cancels the restart."""
+    pool = WorkerPool(results, max_workers=1, restart_backoff=(5.0, 10.0))
+    children = child_pids()
+    try:
+        await pool.async_add_camera("doorbell", None, SourceSettings())
+        await pool.async_remove_camera("never-added")
+        (pid,) = pool.worker_pids
+        os.kill(pid, signal.SIGKILL)
+        await _eventually(lambda: "restarting it in 5 s" in caplog.text, 10)
+        assert pool.worker_of("doorbell") is None
+    finally:
+        started = time.monotonic()
+        await pool.async_stop()
+    assert time.monotonic() - started < 1
+    assert pool.worker_pids == []
+    assert child_pids() == children
+    assert pool.restarts == 0

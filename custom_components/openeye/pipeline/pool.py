@@ -500,11 +500,12 @@ class WorkerPool:
         worker.writer = None
         worker.exit_task = None
         engine_failed = worker.engine_failed or code == EXIT_ENGINE_FAILED
-        reason = (
-            f"The face engine cannot load: {self._engine_error}"
-            if engine_failed
-            else f"OpenEye worker {process.pid} exited with code {code}"
-        )
+        if engine_failed:
+            reason = f"The face engine cannot load: {self._engine_error}"
+        elif self._stopped:
+            reason = "The worker pool is stopping"
+        else:
+            reason = f"OpenEye worker {process.pid} exited with code {code}"
         for future in worker.pending.values():
             if not future.done():
                 future.set_exception(WorkerUnavailableError(reason))

@@ -9,7 +9,9 @@ worker loads the face engine once, says :class:`WorkerReady`, then:
 - each camera has a source (reading in its own threads) and an analyzer;
 - the main thread applies commands (still images first: someone waits for
   them), then analyses one due frame at a time, taking the cameras in turn,
-  and sleeps on a single event that sources and the reader set.
+  and sleeps on a single event that sources and the reader set;
+- a probe of a camera's address (one frame, up to its timeout) runs in a
+  thread of its own, so that the cameras are not held up meanwhile.
 
 It sends only results and log records, never frames. The end of the socket
 (the owner died) or :class:`Stop` releases every source and exits with 0, so
