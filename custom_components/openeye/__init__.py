@@ -2,31 +2,57 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .frontend_card import async_register_card
 from .hub import OpenEyeConfigEntry, OpenEyeHub
+from .services import async_register_services
+from .websocket_api import async_register_commands
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up what OpenEye offers once, whatever its entries: services and websocket commands."""
+    """Set up what OpenEye offers once, whatever its entries: services, commands and card."""
+    async_register_services(hass)
+    async_register_commands(hass)
+    await async_register_card(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OpenEyeConfigEntry) -> bool:
     """Start OpenEye for its config entry."""
     hub = OpenEyeHub(hass, entry)
-    await hub.async_start()
     entry.runtime_data = hub
+    try:
+        await hub.async_start()
+    except BaseException:
+        # Whatever did start (workers, timers) must not outlive a failed setup.
+        await hub.async_stop()
+        raise
+    # Workers are stopped when Home Assistant stops, not left to notice it.
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_handle_stop)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: OpenEyeConfigEntry) -> None:
+    """Apply new options and camera changes without a restart or a reload."""
+    await entry.runtime_data.async_entry_updated()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OpenEyeConfigEntry) -> bool:

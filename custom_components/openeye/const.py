@@ -40,3 +40,27 @@ OPTION_DEFAULTS: Final[dict[str, float | int]] = {
     CONF_UNKNOWN_RETENTION_COUNT: DEFAULT_UNKNOWN_RETENTION_COUNT,
     CONF_MAX_SUBSCRIPTIONS: DEFAULT_MAX_SUBSCRIPTIONS,
 }
+
+# Cameras are config subentries of this type.
+SUBENTRY_CAMERA: Final = "camera"
+CONF_SOURCE_TYPE: Final = "source_type"
+CONF_CAMERA_ENTITY_ID: Final = "camera_entity_id"
+CONF_URL: Final = "url"
+SOURCE_TYPE_ENTITY: Final = "camera_entity"
+SOURCE_TYPE_URL: Final = "url"
+
+# Events fired on Home Assistant's bus, for automations.
+EVENT_FACE_RECOGNIZED: Final = "openeye_face_recognized"
+EVENT_UNKNOWN_FACE: Final = "openeye_unknown_face"
+EVENT_MOTION_DETECTED: Final = "openeye_motion_detected"
+
+# Services.
+SERVICE_ENROLL_FACE: Final = "enroll_face"
+SERVICE_RENAME_PERSON: Final = "rename_person"
+SERVICE_REMOVE_PERSON: Final = "remove_person"
+SERVICE_SCAN: Final = "scan"
+SERVICE_PURGE_UNKNOWN_FACES: Final = "purge_unknown_faces"
+
+# Limits on what users send.
+MAX_NAME_LENGTH: Final = 64
+MAX_ENROLL_IMAGE_BYTES: Final = 10 * 1024 * 1024

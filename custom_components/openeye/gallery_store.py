@@ -1,0 +1,333 @@
+"""The face gallery: taught people and recent unknown faces, kept in Home Assistant's storage.
+
+Stored with Home Assistant's ``Store`` (atomic writes, versioned). Every
+change a user asks for (enroll, rename, remove) is written before it is
+acknowledged, so an acknowledged enrollment survives a crash. Sightings and
+unknown faces, which arrive often, are saved with a short delay instead.
+Encodings and photos never leave Home Assistant except to OpenEye's workers.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+import uuid
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, MAX_NAME_LENGTH
+from .errors import OpenEyeValidationError
+from .pipeline.gallery import KnownFaces, KnownPerson
+
+STORAGE_KEY: Final = f"{DOMAIN}.gallery"
+STORAGE_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 1
+# Sightings and unknown faces arrive in bursts; one write for a burst is enough.
+SAVE_DELAY: Final = 10
+# A person keeps at most this many encodings: more adds little and slows matching.
+MAX_ENCODINGS_PER_PERSON: Final = 20
+
+
+@dataclass(slots=True)
+class Person:
+    """A taught person."""
+
+    person_id: str
+    name: str
+    encodings: list[list[float]]
+    thumbnail: bytes
+    created: datetime
+    person_entity_id: str | None = None
+    last_seen: datetime | None = None
+    last_camera_id: str | None = None
+
+    def as_storage(self) -> dict[str, Any]:
+        """Return the JSON form kept in storage."""
+        return {
+            "id": self.person_id,
+            "name": self.name,
+            "person_entity_id": self.person_entity_id,
+            "encodings": self.encodings,
+            "thumbnail": base64.b64encode(self.thumbnail).decode("ascii"),
+            "created": self.created.isoformat(),
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "last_camera_id": self.last_camera_id,
+        }
+
+    @classmethod
+    def from_storage(cls, data: dict[str, Any]) -> Person:
+        """Build a person from its stored JSON form."""
+        last_seen = data.get("last_seen")
+        return cls(
+            person_id=data["id"],
+            name=data["name"],
+            person_entity_id=data.get("person_entity_id"),
+            encodings=[list(map(float, enc)) for enc in data["encodings"]],
+            thumbnail=base64.b64decode(data.get("thumbnail") or ""),
+            created=_parse_time(data["created"]),
+            last_seen=_parse_time(last_seen) if last_seen else None,
+            last_camera_id=data.get("last_camera_id"),
+        )
+
+
+@dataclass(slots=True)
+class UnknownFaceRecord:
+    """A face nobody taught, kept for a while so that it can be named later."""
+
+    unknown_id: str
+    camera_id: str
+    camera_name: str
+    timestamp: datetime
+    encoding: list[float] = field(repr=False)
+    crop: bytes = field(repr=False)
+    best_distance: float | None = None
+
+    def as_storage(self) -> dict[str, Any]:
+        """Return the JSON form kept in storage."""
+        return {
+            "id": self.unknown_id,
+            "camera_id": self.camera_id,
+            "camera_name": self.camera_name,
+            "timestamp": self.timestamp.isoformat(),
+            "encoding": self.encoding,
+            "crop": base64.b64encode(self.crop).decode("ascii"),
+            "best_distance": self.best_distance,
+        }
+
+    @classmethod
+    def from_storage(cls, data: dict[str, Any]) -> UnknownFaceRecord:
+        """Build a record from its stored JSON form."""
+        return cls(
+            unknown_id=data["id"],
+            camera_id=data["camera_id"],
+            camera_name=data.get("camera_name", ""),
+            timestamp=_parse_time(data["timestamp"]),
+            encoding=list(map(float, data["encoding"])),
+            crop=base64.b64decode(data.get("crop") or ""),
+            best_distance=data.get("best_distance"),
+        )
+
+
+def _parse_time(value: str) -> datetime:
+    """Parse a stored ISO time; stored times always carry their zone."""
+    parsed = dt_util.parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"Invalid stored time {value!r}")
+    return parsed
+
+
+def validate_name(name: str) -> str:
+    """Return the name trimmed, or raise a translated error for an empty or too long one."""
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise OpenEyeValidationError("name_empty")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise OpenEyeValidationError("name_too_long", {"max_length": str(MAX_NAME_LENGTH)})
+    return cleaned
+
+
+class _GalleryStorage(Store[dict[str, Any]]):
+    """The storage file, with the hook where later layouts migrate older ones."""
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Bring data written by another layout version to the current one.
+
+        Version 1.1 is the first layout, so there is nothing to convert yet;
+        a later layout adds its steps here, keyed on the versions it upgrades
+        from. A newer minor version of the same major loads unchanged (Home
+        Assistant's rule for minor versions), missing sections are filled in.
+        """
+        if old_major_version > STORAGE_VERSION:
+            raise NotImplementedError(
+                f"The gallery was written by a newer OpenEye (layout {old_major_version})"
+            )
+        data = dict(old_data)
+        for section in ("people", "unknown"):
+            data.setdefault(section, [])
+        data.setdefault("statistics", {})
+        return data
+
+
+class GalleryStore:
+    """People, unknown faces and daily statistics, loaded once and saved on change."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Prepare the store; :meth:`async_load` reads it."""
+        self._store = _GalleryStorage(
+            hass, STORAGE_VERSION, STORAGE_KEY, minor_version=STORAGE_MINOR_VERSION
+        )
+        self.people: dict[str, Person] = {}
+        self.unknown: dict[str, UnknownFaceRecord] = {}
+        self.statistics: dict[str, Any] = {}
+
+    async def async_load(self) -> None:
+        """Read the gallery from storage (empty on the first run)."""
+        data = await self._store.async_load() or {}
+        self.people = {
+            person.person_id: person for person in map(Person.from_storage, data.get("people", []))
+        }
+        self.unknown = {
+            record.unknown_id: record
+            for record in map(UnknownFaceRecord.from_storage, data.get("unknown", []))
+        }
+        self.statistics = dict(data.get("statistics", {}))
+
+    def _data(self) -> dict[str, Any]:
+        """Return everything as the JSON document written to storage."""
+        return {
+            "people": [person.as_storage() for person in self.people.values()],
+            "unknown": [record.as_storage() for record in self.unknown.values()],
+            "statistics": self.statistics,
+        }
+
+    async def async_save(self) -> None:
+        """Write the gallery now; used before acknowledging a user's change."""
+        await self._store.async_save(self._data())
+
+    def schedule_save(self) -> None:
+        """Write the gallery soon, once for a burst of changes."""
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    # Looking people up ---------------------------------------------------
+
+    def known_faces(self) -> KnownFaces:
+        """Return the gallery in the form the workers compare with."""
+        return KnownFaces(
+            tuple(
+                KnownPerson(
+                    person.person_id,
+                    person.name,
+                    tuple(tuple(encoding) for encoding in person.encodings),
+                )
+                for person in self.people.values()
+            )
+        )
+
+    def get_person(self, person_id: str) -> Person:
+        """Return a person by id, or raise a translated not-found error."""
+        if (person := self.people.get(person_id)) is None:
+            raise OpenEyeValidationError("person_not_found", {"person": person_id})
+        return person
+
+    def find_person(self, id_or_name: str) -> Person:
+        """Return a person by id or by name (case-insensitive), or raise not-found."""
+        if id_or_name in self.people:
+            return self.people[id_or_name]
+        wanted = " ".join(id_or_name.split()).casefold()
+        for person in self.people.values():
+            if person.name.casefold() == wanted:
+                return person
+        raise OpenEyeValidationError("person_not_found", {"person": id_or_name})
+
+    def _check_name_free(self, name: str, except_id: str | None = None) -> None:
+        """Raise a translated error when another person already has this name."""
+        for person in self.people.values():
+            if person.person_id != except_id and person.name.casefold() == name.casefold():
+                raise OpenEyeValidationError("duplicate_name", {"name": person.name})
+
+    # Changes a user asks for: saved before they return ---------------------
+
+    async def async_add_person(
+        self,
+        name: str,
+        encoding: list[float],
+        thumbnail: bytes,
+        person_entity_id: str | None = None,
+    ) -> Person:
+        """Create a person with one encoding; the name must be new."""
+        name = validate_name(name)
+        self._check_name_free(name)
+        person = Person(
+            person_id=uuid.uuid4().hex,
+            name=name,
+            encodings=[encoding],
+            thumbnail=thumbnail,
+            created=dt_util.utcnow(),
+            person_entity_id=person_entity_id,
+        )
+        self.people[person.person_id] = person
+        await self.async_save()
+        return person
+
+    async def async_add_encoding(self, person_id: str, encoding: list[float]) -> Person:
+        """Add a photo's encoding to a person, keeping the newest ones."""
+        person = self.get_person(person_id)
+        person.encodings = [*person.encodings, encoding][-MAX_ENCODINGS_PER_PERSON:]
+        await self.async_save()
+        return person
+
+    async def async_rename(self, person_id: str, name: str) -> Person:
+        """Give a person a new name that nobody else has."""
+        person = self.get_person(person_id)
+        name = validate_name(name)
+        self._check_name_free(name, except_id=person_id)
+        person.name = name
+        await self.async_save()
+        return person
+
+    async def async_remove_person(self, person_id: str) -> Person:
+        """Forget a person and their encodings."""
+        person = self.get_person(person_id)
+        del self.people[person_id]
+        await self.async_save()
+        return person
+
+    async def async_remove_unknown(self, unknown_id: str) -> UnknownFaceRecord:
+        """Forget one unknown face, typically after it was taught."""
+        if (record := self.unknown.pop(unknown_id, None)) is None:
+            raise OpenEyeValidationError("unknown_face_not_found", {"unknown_id": unknown_id})
+        await self.async_save()
+        return record
+
+    async def async_purge_unknown(self, older_than: datetime | None = None) -> int:
+        """Delete unknown faces (those older than ``older_than``, or all); return how many."""
+        doomed = [
+            key
+            for key, record in self.unknown.items()
+            if older_than is None or record.timestamp < older_than
+        ]
+        for key in doomed:
+            del self.unknown[key]
+        await self.async_save()
+        return len(doomed)
+
+    # Changes the pipeline brings: saved with a delay --------------------
+
+    def get_unknown(self, unknown_id: str) -> UnknownFaceRecord:
+        """Return an unknown face by id, or raise a translated not-found error."""
+        if (record := self.unknown.get(unknown_id)) is None:
+            raise OpenEyeValidationError("unknown_face_not_found", {"unknown_id": unknown_id})
+        return record
+
+    def add_unknown(self, record: UnknownFaceRecord, max_days: int, max_count: int) -> None:
+        """Keep a new unknown face and prune by the retention options."""
+        self.unknown[record.unknown_id] = record
+        self.prune_unknown(max_days, max_count)
+        self.schedule_save()
+
+    def prune_unknown(self, max_days: int, max_count: int) -> int:
+        """Drop unknown faces older than ``max_days`` and all but the newest ``max_count``."""
+        cutoff = dt_util.utcnow() - timedelta(days=max_days)
+        keep = sorted(
+            (record for record in self.unknown.values() if record.timestamp >= cutoff),
+            key=lambda record: record.timestamp,
+        )[-max_count:]
+        removed = len(self.unknown) - len(keep)
+        if removed:
+            self.unknown = {record.unknown_id: record for record in keep}
+            self.schedule_save()
+        return removed
+
+    def mark_seen(self, person_id: str, when: datetime, camera_id: str) -> None:
+        """Remember when and where a person was last seen."""
+        if (person := self.people.get(person_id)) is None:
+            return
+        person.last_seen = when
+        person.last_camera_id = camera_id
+        self.schedule_save()
