@@ -1,0 +1,67 @@
+"""Real face images that need no shared media: scikit-image's astronaut photo.
+
+The full photo also holds a false HOG detection on the suit's badge when
+upsampled, so the tests use the head and shoulders only, which show exactly
+one face.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+
+@functools.cache
+def astronaut_head_rgb() -> NDArray[np.uint8]:
+    """Return the astronaut's head and shoulders (280x260, one face) in RGB."""
+    from skimage import data  # noqa: PLC0415 - only tests that draw faces pay for the import
+
+    return np.ascontiguousarray(data.astronaut()[0:260, 80:360])
+
+
+def encode(rgb: NDArray[np.uint8], extension: str = ".jpg") -> bytes:
+    """Return the image encoded as JPEG or PNG bytes."""
+    ok, data = cv2.imencode(extension, rgb[:, :, ::-1])
+    assert ok
+    return bytes(data)
+
+
+def one_face_jpeg() -> bytes:
+    """Return a JPEG showing one real face."""
+    return encode(astronaut_head_rgb())
+
+
+def one_face_png() -> bytes:
+    """Return a PNG showing one real face."""
+    return encode(astronaut_head_rgb(), ".png")
+
+
+def two_faces_jpeg() -> bytes:
+    """Return a JPEG showing two faces side by side."""
+    head = astronaut_head_rgb()
+    return encode(np.ascontiguousarray(np.hstack([head, head])))
+
+
+def no_face_jpeg() -> bytes:
+    """Return a JPEG of a smooth gradient, with no face in it."""
+    gradient = np.tile(np.linspace(0, 255, 320, dtype=np.uint8), (240, 1))
+    return encode(np.ascontiguousarray(np.dstack([gradient] * 3)))
+
+
+def write_face_video(path: str, frames: int = 40, fps: float = 10.0) -> None:
+    """Write a short MP4 of the astronaut's head moving across a grey background."""
+    head = astronaut_head_rgb()[:, :, ::-1]
+    height, width = 360, 640
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    assert writer.isOpened()
+    try:
+        for index in range(frames):
+            frame = np.full((height, width, 3), 90, dtype=np.uint8)
+            left = 20 + (index * 8) % (width - head.shape[1] - 40)
+            frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
+            writer.write(frame)
+    finally:
+        writer.release()

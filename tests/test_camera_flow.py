@@ -1,0 +1,168 @@
+"""Tests for adding, changing and removing cameras (config subentries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.openeye.const import (
+    CONF_CAMERA_ENTITY_ID,
+    CONF_SOURCE_TYPE,
+    CONF_URL,
+    DOMAIN,
+    OPTION_DEFAULTS,
+    SOURCE_TYPE_ENTITY,
+    SOURCE_TYPE_URL,
+    SUBENTRY_CAMERA,
+)
+from custom_components.openeye.hub import OpenEyeHub
+from tests.faces import write_face_video
+
+
+async def _start(hass: HomeAssistant, entry: MockConfigEntry, menu: str) -> str:
+    """Open the add-camera flow, choose a menu entry and return the flow id."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["camera_entity", "url"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": menu}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == menu
+    return str(result["flow_id"])
+
+
+async def test_add_camera_entity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, face_camera: str
+) -> None:
+    """A camera entity is checked, saved as a subentry and started at once."""
+    flow_id = await _start(hass, loaded_entry, "camera_entity")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Door", CONF_CAMERA_ENTITY_ID: "camera.nothing"}
+    )
+    assert result["errors"] == {CONF_CAMERA_ENTITY_ID: "camera_not_found"}
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Door", CONF_CAMERA_ENTITY_ID: face_camera}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Door"
+    assert result["data"] == {
+        CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY,
+        CONF_CAMERA_ENTITY_ID: face_camera,
+    }
+    await hass.async_block_till_done()
+    hub: OpenEyeHub = loaded_entry.runtime_data
+    [camera] = hub.cameras.values()
+    assert camera.name == "Door"
+    assert camera.camera_entity_id == face_camera
+    assert hass.states.get("sensor.door_stream_status") is not None
+
+    # The same camera twice is refused.
+    flow_id = await _start(hass, loaded_entry, "camera_entity")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Again", CONF_CAMERA_ENTITY_ID: face_camera}
+    )
+    assert result["errors"] == {"base": "already_configured"}
+
+
+async def test_add_url_checks_address_and_frame(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path, tmp_path: Path
+) -> None:
+    """Addresses are validated, then one frame is read in a worker before saving."""
+    video = media_dir / "door.mp4"
+    write_face_video(str(video))
+    not_video = media_dir / "notes.mp4"
+    not_video.write_text("not a video")
+    outside = tmp_path / "outside.mp4"
+    write_face_video(str(outside), frames=5)
+    flow_id = await _start(hass, loaded_entry, "url")
+    for url, error in (
+        ("ftp://camera/stream", "unsupported_scheme"),
+        ("rtsp://", "invalid_url"),
+        ("relative/path.mp4", "invalid_url"),
+        (str(outside), "path_not_allowed"),
+        (str(not_video), "cannot_open"),
+    ):
+        result = await hass.config_entries.subentries.async_configure(
+            flow_id, {CONF_NAME: "Door", CONF_URL: url}
+        )
+        assert result["type"] is FlowResultType.FORM, url
+        assert result["errors"] == {CONF_URL: error}, url
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Door", CONF_URL: f" {video} "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: str(video)}
+
+
+async def test_reconfigure_and_remove(
+    hass: HomeAssistant, media_dir: Path, device_registry: dr.DeviceRegistry
+) -> None:
+    """A camera's name and source change in place; removing it removes its device."""
+    video = media_dir / "garden.mp4"
+    write_face_video(str(video))
+    other = media_dir / "yard.mp4"
+    write_face_video(str(other), frames=20)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        options=dict(OPTION_DEFAULTS),
+        subentries_data=[
+            ConfigSubentryData(
+                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: str(video)},
+                subentry_type=SUBENTRY_CAMERA,
+                title="Garden",
+                unique_id=str(video),
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    [subentry_id] = entry.subentries
+    hub: OpenEyeHub = entry.runtime_data
+    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    assert device is not None
+    assert device.name == "Garden"
+
+    result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "url"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Back garden", CONF_URL: str(other)}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.subentries[subentry_id].data[CONF_URL] == str(other)
+    assert hub.cameras[subentry_id].name == "Back garden"
+    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    assert device is not None
+    assert device.name == "Back garden"
+    assert hub.pool.worker_of(subentry_id) is not None
+
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    assert hub.cameras == {}
+    assert hub.pool.worker_of(subentry_id) is None
+    assert device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)}) is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_flow_needs_a_loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Adding a camera to an entry that is not running explains why it cannot."""
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"

@@ -1,0 +1,242 @@
+"""Tests for OpenEye's websocket commands, with real websocket clients."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.openeye.const import CONF_MAX_SUBSCRIPTIONS
+from custom_components.openeye.hub import OpenEyeHub
+from tests.faces import no_face_jpeg, one_face_jpeg, two_faces_jpeg
+
+
+def _b64(data: bytes) -> str:
+    """Return bytes as base64 text."""
+    return base64.b64encode(data).decode("ascii")
+
+
+async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
+    """Send one command and return its result, skipping events of earlier subscriptions."""
+    await client.send_json_auto_id(message)
+    while True:
+        response: dict[str, Any] = await client.receive_json()
+        if response["type"] == "result":
+            return response
+
+
+async def test_statistics(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The statistics describe an empty OpenEye before anything happened."""
+    client = await hass_ws_client(hass)
+    response = await _call(client, type="openeye/statistics")
+    assert response["success"]
+    assert response["result"] == {
+        "known_people": 0,
+        "recognitions_today": 0,
+        "unknown_faces_today": 0,
+        "last_recognition": None,
+        "cameras": [],
+        "watching": {"subscriptions": 0, "users": 0},
+    }
+
+
+async def test_subscribe_greets_and_pushes_on_change(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A subscriber gets its connection status and a snapshot, then changes as they happen."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "openeye/subscribe"})
+    result = await client.receive_json()
+    assert result["success"]
+    status = await client.receive_json()
+    assert status["event"]["type"] == "connection_status"
+    assert status["event"]["status"] == "connected"
+    snapshot = await client.receive_json()
+    assert snapshot["event"]["type"] == "statistics_update"
+    assert snapshot["event"]["statistics"]["watching"] == {"subscriptions": 1, "users": 1}
+
+    # Teaching a face changes the number of known people: pushed, not polled.
+    admin = await hass_ws_client(hass)
+    enrolled = await _call(
+        admin, type="openeye/people/enroll", name="Astronaut", image=_b64(one_face_jpeg())
+    )
+    assert enrolled["success"], enrolled
+    while True:
+        message = await client.receive_json()
+        if message["event"]["statistics"]["known_people"] == 1:
+            break
+    assert message["event"]["type"] == "statistics_update"
+
+
+async def test_sixth_subscription_is_refused_and_cleanup(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Five subscriptions per user at most; unsubscribing and disconnecting free places."""
+    client = await hass_ws_client(hass)
+    ids = []
+    for _ in range(5):
+        await client.send_json_auto_id(
+            {"type": "openeye/subscribe", "event_types": ["camera_event"]}
+        )
+        result = await client.receive_json()
+        assert result["success"]
+        ids.append(result["id"])
+        assert (await client.receive_json())["event"]["type"] == "connection_status"
+    refused = await _call(client, type="openeye/subscribe")
+    assert not refused["success"]
+    assert refused["error"]["code"] == "too_many_subscriptions"
+
+    connections = await _call(client, type="openeye/connections")
+    assert connections["result"]["total"] == 5
+    assert connections["result"]["users"] == 1
+    assert list(connections["result"]["per_user"].values()) == [5]
+    assert connections["result"]["subscriptions"][0]["event_types"] == ["camera_event"]
+
+    unsubscribed = await _call(client, type="unsubscribe_events", subscription=ids[0])
+    assert unsubscribed["success"]
+    again = await _call(client, type="openeye/subscribe", event_types=["alert"])
+    assert again["success"]
+
+    await client.close()
+    await hass.async_block_till_done()
+    other = await hass_ws_client(hass)
+    connections = await _call(other, type="openeye/connections")
+    assert connections["result"]["total"] == 0
+
+
+async def test_limit_is_an_option(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The per-user limit follows the option, without a restart."""
+    hass.config_entries.async_update_entry(
+        loaded_entry, options={**loaded_entry.options, CONF_MAX_SUBSCRIPTIONS: 1}
+    )
+    await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
+    assert (await _call(client, type="openeye/subscribe", event_types=["alert"]))["success"]
+    refused = await _call(client, type="openeye/subscribe")
+    assert refused["error"]["code"] == "too_many_subscriptions"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "openeye/subscribe", "event_types": ["nonsense"]},
+        {"type": "openeye/subscribe", "event_types": []},
+        {"type": "openeye/subscribe", "extra": 1},
+        {"type": "openeye/people/rename", "person_id": "x"},
+        {"type": "openeye/people/enroll", "name": "x"},
+        {"type": "openeye/people/enroll", "image": "abc", "camera_entity_id": "camera.x"},
+        {"type": "openeye/people/delete"},
+        {"type": "openeye/unknown/assign", "unknown_id": "u"},
+        {"type": "openeye/people/enroll", "image": 12, "name": "x"},
+    ],
+)
+async def test_malformed_payloads(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    message: dict[str, Any],
+) -> None:
+    """Malformed payloads are refused as invalid_format and the connection stays usable."""
+    client = await hass_ws_client(hass)
+    response = await _call(client, **message)
+    assert not response["success"]
+    assert response["error"]["code"] == "invalid_format"
+    assert (await _call(client, type="openeye/statistics"))["success"]
+
+
+async def test_gallery_commands(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Enroll, list, rename and delete through the websocket, with every refusal."""
+    client = await hass_ws_client(hass)
+    enrolled = await _call(
+        client, type="openeye/people/enroll", name="Astronaut", image=_b64(one_face_jpeg())
+    )
+    assert enrolled["result"]["created"] is True
+    person_id = enrolled["result"]["person_id"]
+
+    data_url = "data:image/jpeg;base64," + _b64(one_face_jpeg())
+    added = await _call(client, type="openeye/people/enroll", person_id=person_id, image=data_url)
+    assert added["result"] == {"person_id": person_id, "name": "Astronaut", "created": False}
+
+    listed = await _call(client, type="openeye/people/list")
+    [person] = listed["result"]["people"]
+    assert person["name"] == "Astronaut"
+    assert person["encodings"] == 2
+    assert base64.b64decode(person["thumbnail"]).startswith(b"\xff\xd8")
+    assert "encoding" not in str(listed["result"]).replace("encodings", "")
+
+    for image, code in (
+        (_b64(no_face_jpeg()), "no_face"),
+        (_b64(two_faces_jpeg()), "several_faces"),
+        (_b64(b"GIF89a not really"), "not_an_image"),
+        ("%%% not base64", "not_an_image"),
+    ):
+        refused = await _call(client, type="openeye/people/enroll", name="New", image=image)
+        assert refused["error"]["code"] == code
+        assert refused["error"]["translation_key"] == code
+    duplicate = await _call(
+        client, type="openeye/people/enroll", name="astronaut", image=_b64(one_face_jpeg())
+    )
+    assert duplicate["error"]["code"] == "duplicate_name"
+
+    renamed = await _call(client, type="openeye/people/rename", person_id=person_id, name="Eileen")
+    assert renamed["result"] == {"person_id": person_id, "name": "Eileen"}
+    missing = await _call(client, type="openeye/people/rename", person_id="nope", name="X")
+    assert missing["error"]["code"] == "not_found"
+
+    deleted = await _call(client, type="openeye/people/delete", person_id=person_id)
+    assert deleted["result"] == {"person_id": person_id}
+    missing = await _call(client, type="openeye/people/delete", person_id=person_id)
+    assert missing["error"]["code"] == "not_found"
+    unknown = await _call(client, type="openeye/unknown/assign", unknown_id="nope", name="X")
+    assert unknown["error"]["code"] == "not_found"
+    listed = await _call(client, type="openeye/unknown/list")
+    assert listed["result"] == {"unknown_faces": []}
+
+
+async def test_non_admin_users(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    """A non-admin user reads statistics and subscribes, but every admin command is refused."""
+    client = await hass_ws_client(hass, hass_read_only_access_token)
+    assert (await _call(client, type="openeye/statistics"))["success"]
+    assert (await _call(client, type="openeye/people/list"))["success"]
+    for message in (
+        {"type": "openeye/connections"},
+        {"type": "openeye/people/enroll", "name": "X", "image": _b64(one_face_jpeg())},
+        {"type": "openeye/people/rename", "person_id": "x", "name": "Y"},
+        {"type": "openeye/people/delete", "person_id": "x"},
+        {"type": "openeye/unknown/list"},
+        {"type": "openeye/unknown/assign", "unknown_id": "x", "name": "Y"},
+    ):
+        response = await _call(client, **message)
+        assert response["error"]["code"] == "unauthorized", message
+    await client.send_json_auto_id({"type": "openeye/subscribe"})
+    assert (await client.receive_json())["success"]
+    assert loaded_entry.runtime_data.gallery.people == {}
+
+
+async def test_commands_without_a_loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """With the entry unloaded, every command answers not_loaded."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    hub: OpenEyeHub = config_entry.runtime_data
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    client = await hass_ws_client(hass)
+    for command in ("openeye/statistics", "openeye/subscribe", "openeye/people/list"):
+        response = await _call(client, type=command)
+        assert response["error"]["code"] == "not_loaded"
+    assert hub.pool.worker_pids == []
