@@ -65,3 +65,8 @@ def write_face_video(path: str, frames: int = 40, fps: float = 10.0) -> None:
             writer.write(frame)
     finally:
         writer.release()
+
+
+def mirrored_face_jpeg() -> bytes:
+    """Return the same face mirrored: the same person, about 0.19 away in face distance."""
+    return encode(np.ascontiguousarray(astronaut_head_rgb()[:, ::-1]))

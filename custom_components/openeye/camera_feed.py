@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from .pipeline.messages import SourceStatus
-from .pipeline.pool import WorkerPool
+from .pipeline.pool import WorkerPool, WorkerUnavailableError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,6 +96,11 @@ class SnapshotFeed:
             if not streaming:
                 streaming = True
                 self._on_status(SourceStatus.STREAMING, None, None)
-            await self._pool.async_push_image(self._camera_id, image.content, time.time())
+            try:
+                await self._pool.async_push_image(self._camera_id, image.content, time.time())
+            except WorkerUnavailableError:
+                # The engine cannot load (a repair issue says so) or OpenEye
+                # is stopping: there is nobody to analyse the snapshots.
+                return
             # Poll at the detection rate, counting the time the fetch took.
             await asyncio.sleep(max(self.interval - (time.monotonic() - started), 0.05))

@@ -1,0 +1,382 @@
+"""Tests for the hub: persistence, daily figures, live options, workers and camera health."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.openeye import gallery_actions
+from custom_components.openeye.const import (
+    CONF_SOURCE_TYPE,
+    CONF_TOLERANCE,
+    CONF_URL,
+    DOMAIN,
+    OPTION_DEFAULTS,
+    SOURCE_TYPE_URL,
+    SUBENTRY_CAMERA,
+)
+from custom_components.openeye.hub import OpenEyeHub
+from tests.faces import mirrored_face_jpeg, one_face_jpeg, write_face_video
+from tests.helpers import flush_entity_writes
+from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
+
+
+def _hub(entry: MockConfigEntry) -> OpenEyeHub:
+    """Return the entry's hub."""
+    hub: OpenEyeHub = entry.runtime_data
+    return hub
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+async def _wait_for(condition: Any, timeout: float = 30.0) -> None:  # noqa: ANN401
+    """Wait until ``condition()`` is truthy while Home Assistant runs."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "the awaited state did not come in time"
+        await asyncio.sleep(0.1)
+
+
+def _camera_entry(url: str, title: str = "Door") -> MockConfigEntry:
+    """Return an OpenEye entry with one camera reading ``url``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        title="OpenEye",
+        options=dict(OPTION_DEFAULTS),
+        subentries_data=[
+            ConfigSubentryData(
+                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
+                subentry_type=SUBENTRY_CAMERA,
+                title=title,
+                unique_id=url,
+            )
+        ],
+    )
+
+
+async def test_gallery_survives_a_restart(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """An acknowledged enrollment is in storage at once and loads again after a reload."""
+    hub = _hub(loaded_entry)
+    result = await hass.services.async_call(
+        DOMAIN,
+        "enroll_face",
+        {"name": "Astronaut", "image_path": str(_face_file(hass))},
+        blocking=True,
+        return_response=True,
+    )
+    assert result is not None
+    # Written before the action returned, not on a delay.
+    stored = hass_storage[f"{DOMAIN}.gallery"]
+    assert stored["version"] == 1
+    [person] = stored["data"]["people"]
+    assert person["name"] == "Astronaut"
+    assert len(person["encodings"][0]) == 128
+    encodings = hub.gallery.people[person["id"]].encodings
+
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    reloaded = _hub(loaded_entry)
+    assert reloaded is not hub
+    assert reloaded.gallery.people[person["id"]].encodings == encodings
+    assert hass.states.get("binary_sensor.astronaut_presence") is not None
+
+
+def _face_file(hass: HomeAssistant) -> Path:
+    """Write a face photo into an allowed folder and return its path."""
+    folder = Path(next(iter(hass.config.allowlist_external_dirs)))
+    path = folder / "face.jpg"
+    path.write_bytes(one_face_jpeg())
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _allowed_folder(media_dir: Path) -> None:
+    """Every test here may read files from the media folder."""
+
+
+async def test_stored_layout_is_migrated_and_checked(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """A file of an older minor layout gains its missing sections; a newer major is refused."""
+    hass_storage[f"{DOMAIN}.gallery"] = {
+        "version": 1,
+        "minor_version": 0,
+        "key": f"{DOMAIN}.gallery",
+        "data": {"people": []},
+    }
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    hub = _hub(config_entry)
+    assert hub.gallery.unknown == {}
+    assert hub.gallery.statistics == {}
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+    hass_storage[f"{DOMAIN}.gallery"] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.gallery",
+        "data": {"people": [{"id": "x"}]},
+    }
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    # The newer file is left as it was: nothing stored is lost.
+    assert hass_storage[f"{DOMAIN}.gallery"]["version"] == 2
+    assert hass_storage[f"{DOMAIN}.gallery"]["data"] == {"people": [{"id": "x"}]}
+
+
+async def test_counters_reset_at_local_midnight_and_survive_restarts(
+    hass: HomeAssistant, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Today's figures start again at local midnight and are kept across a restart."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    freezer.move_to(datetime(2026, 11, 25, 23, 59, 0, tzinfo=dt_util.get_default_time_zone()))
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    hub = _hub(config_entry)
+    hub.statistics.recognitions_today = 3
+    hub.statistics.unknown_faces_today = 2
+    hub.notify_statistics_changed()
+
+    # A restart before midnight keeps the day's figures.
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    hub = _hub(config_entry)
+    assert (hub.statistics.recognitions_today, hub.statistics.unknown_faces_today) == (3, 2)
+    await flush_entity_writes(hass)
+    assert hass.states.get("sensor.openeye_recognitions_today").state == "3"
+
+    freezer.move_to(datetime(2026, 11, 26, 0, 0, 1, tzinfo=dt_util.get_default_time_zone()))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await flush_entity_writes(hass)
+    assert hass.states.get("sensor.openeye_recognitions_today").state == "0"
+    assert hass.states.get("sensor.openeye_unknown_faces_today").state == "0"
+    assert hub.statistics.day.isoformat() == "2026-11-26"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_options_apply_without_restart(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """New options reach the workers at once, without reloading the entry."""
+    hub = _hub(loaded_entry)
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"name": "A", "image_path": str(_face_file(hass))}, blocking=True
+    )
+    pids = hub.pool.worker_pids
+    assert pids
+    # The mirrored photo is the same person at a distance of about 0.19.
+    response = await _scan_file(hass, hub, mirrored_face_jpeg())
+    assert response["faces"][0]["person_name"] == "A"
+    hass.config_entries.async_update_entry(
+        loaded_entry, options={**loaded_entry.options, CONF_TOLERANCE: 0.1}
+    )
+    await hass.async_block_till_done()
+    assert _hub(loaded_entry) is hub
+    assert hub.settings.tolerance == 0.1
+    assert hub.pool.worker_pids == pids
+    # The worker now compares with the strict tolerance: the mirrored face is no match.
+    response = await _scan_file(hass, hub, mirrored_face_jpeg())
+    assert response["faces"][0]["person_name"] is None
+
+
+async def _scan_file(
+    hass: HomeAssistant, hub: OpenEyeHub, data: bytes | None = None
+) -> dict[str, Any]:
+    """Analyse a face photo through the hub's workers."""
+    return await gallery_actions.async_scan(hub, data or one_face_jpeg())
+
+
+async def test_reload_and_unload_leave_no_worker(hass: HomeAssistant, media_dir: Path) -> None:
+    """Reloading replaces the workers; unloading stops them; none is left behind."""
+    video = media_dir / "door.mp4"
+    write_face_video(str(video))
+    entry = _camera_entry(str(video))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    first = _hub(entry).pool.worker_pids
+    assert first
+    assert all(_alive(pid) for pid in first)
+    for _ in range(3):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+    current = _hub(entry).pool.worker_pids
+    assert current
+    assert not set(current) & set(first)
+    assert not any(_alive(pid) for pid in first)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert not any(_alive(pid) for pid in current)
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    assert not set(map(int, children)) & set(current)
+
+
+async def test_camera_drop_and_return(
+    hass: HomeAssistant,
+    socket_enabled: None,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A camera that stops makes its entities unavailable once, with one log line, and recovers."""
+    server = MjpegServer(astronaut_frames(), fps=10)
+    server.start()
+    try:
+        entry = _camera_entry(server.url)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        hub = _hub(entry)
+        [camera] = hub.cameras.values()
+        await _wait_for(lambda: camera.available)
+        await flush_entity_writes(hass)
+        assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
+        alerts = _subscribe_alerts(hass)
+
+        caplog.set_level(logging.INFO, logger="custom_components.openeye")
+        server.stop()
+        await _wait_for(lambda: not camera.available, timeout=20)
+        await flush_entity_writes(hass)
+        assert hass.states.get("binary_sensor.door_motion").state == "unavailable"
+        assert hass.states.get("sensor.door_faces_in_view").state == "unavailable"
+        assert hass.states.get("sensor.door_stream_status").state in ("reconnecting", "failed")
+        assert [a["alert_type"] for a in alerts] == ["camera_down"]
+
+        # Long failures raise a repair issue.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=16))
+        await hass.async_block_till_done()
+        issue_id = f"camera_failed_{camera.camera_id}"
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+        server.start()
+        await _wait_for(lambda: camera.available, timeout=40)
+        await flush_entity_writes(hass)
+        assert hass.states.get("sensor.door_stream_status").state == "streaming"
+        assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+        went = [r for r in caplog.records if "is unavailable" in r.getMessage()]
+        back = [r for r in caplog.records if "available again" in r.getMessage()]
+        assert len(went) == 1
+        assert len(back) == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        server.stop()
+
+
+def _subscribe_alerts(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Collect the alerts the hub pushes to subscribers."""
+    from homeassistant.helpers.dispatcher import async_dispatcher_connect  # noqa: PLC0415
+
+    from custom_components.openeye.hub import SIGNAL_PUSH  # noqa: PLC0415
+
+    alerts: list[dict[str, Any]] = []
+
+    def _push(kind: str, payload: dict[str, Any] | None) -> None:
+        if kind == "alert" and payload is not None:
+            alerts.append(payload)
+
+    async_dispatcher_connect(hass, SIGNAL_PUSH, _push)
+    return alerts
+
+
+async def test_camera_added_while_unreachable_recovers(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, socket_enabled: None
+) -> None:
+    """A camera that is down when added does not hold the rest of OpenEye back."""
+    server = MjpegServer(astronaut_frames(), fps=10)
+    server.start()
+    url = server.url
+    server.stop()
+    try:
+        hass.config_entries.async_add_subentry(
+            loaded_entry,
+            ConfigSubentry(
+                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
+                subentry_type=SUBENTRY_CAMERA,
+                title="Porch",
+                unique_id=url,
+            ),
+        )
+        await hass.async_block_till_done()
+        hub = _hub(loaded_entry)
+        [camera] = hub.cameras.values()
+        await _wait_for(lambda: camera.status.value in ("reconnecting", "failed"))
+        # The rest works: statistics and still images.
+        assert hub.statistics_snapshot()["cameras"][0]["status"] in ("reconnecting", "failed")
+        assert (await _scan_file(hass, hub))["faces"]
+        server.start()
+        await _wait_for(lambda: camera.available, timeout=40)
+    finally:
+        server.stop()
+
+
+async def test_engine_that_cannot_load_raises_a_repair_issue(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Model files missing in the worker: a repair issue, and clear errors instead of hangs."""
+    # A models package without its model files shadows the real one in the worker.
+    fake = tmp_path / "site" / "face_recognition_models"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('"""A models package whose files are missing."""\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    hub = _hub(loaded_entry)
+    from homeassistant.exceptions import HomeAssistantError  # noqa: PLC0415
+
+    with pytest.raises(HomeAssistantError) as err:
+        await _scan_file(hass, hub)
+    assert err.value.translation_key == "analysis_failed"
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, "engine_unavailable")
+    assert issue is not None
+    assert issue.translation_key == "engine_unavailable"
+    assert hub.engine_error
+
+
+async def test_presence_ends_after_the_presence_time(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A person counts as present for the presence time after a sighting."""
+    events = async_capture_events(hass, "openeye_face_recognized")
+    hub = _hub(loaded_entry)
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(_face_file(hass))}, blocking=True
+    )
+    [person] = hub.gallery.people.values()
+    hub.gallery.mark_seen(person.person_id, dt_util.utcnow(), "nowhere")
+    hub._schedule_presence_end(person.person_id)
+    from homeassistant.helpers.dispatcher import async_dispatcher_send  # noqa: PLC0415
+
+    from custom_components.openeye.hub import signal_person_updated  # noqa: PLC0415
+
+    async_dispatcher_send(hass, signal_person_updated(person.person_id))
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.astro_presence").state == "on"
+    freezer.tick(timedelta(seconds=301))
+    async_fire_time_changed(hass)
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.astro_presence").state == "off"
+    assert events == []
