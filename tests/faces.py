@@ -51,17 +51,24 @@ def no_face_jpeg() -> bytes:
     return encode(np.ascontiguousarray(np.dstack([gradient] * 3)))
 
 
-def write_face_video(path: str, frames: int = 40, fps: float = 10.0) -> None:
-    """Write a short MP4 of the astronaut's head moving across a grey background."""
+def write_face_video(
+    path: str, frames: int = 40, fps: float = 10.0, absent_frames: int = 0
+) -> None:
+    """Write a short MP4 of the astronaut's head moving across a grey background.
+
+    With ``absent_frames``, the background alone follows for that many frames,
+    so that a looping camera shows the face, loses it, and shows it again.
+    """
     head = astronaut_head_rgb()[:, :, ::-1]
     height, width = 360, 640
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     assert writer.isOpened()
     try:
-        for index in range(frames):
+        for index in range(frames + absent_frames):
             frame = np.full((height, width, 3), 90, dtype=np.uint8)
-            left = 20 + (index * 8) % (width - head.shape[1] - 40)
-            frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
+            if index < frames:
+                left = 20 + (index * 8) % (width - head.shape[1] - 40)
+                frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
             writer.write(frame)
     finally:
         writer.release()

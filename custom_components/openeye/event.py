@@ -91,19 +91,20 @@ class CameraEvents(OpenEyeCameraEntity, EventEntity):
         """Fire the event now, or after the once-a-second limit."""
         attributes = {key: data.get(key) for key in EVENT_ATTRIBUTES if data.get(key) is not None}
         self._waiting.append((event_type, attributes))
-        if self._drain is None:
-            self._fire_next(None)
-
-    @callback
-    def _fire_next(self, _now: Any) -> None:  # noqa: ANN401 - the timer's datetime
-        """Fire the oldest waiting event when the rate limit allows, then wait for the next."""
-        self._drain = None
+        if self._drain is not None:
+            return
         wait = self._last_write + MIN_WRITE_INTERVAL - time.monotonic()
         if wait > 0:
-            self._drain = async_call_later(self.hass, wait, self._fire_next)
-            return
+            self._drain = async_call_later(self.hass, wait, self._drain_next)
+        else:
+            self._drain_next(None)
+
+    @callback
+    def _drain_next(self, _now: Any) -> None:  # noqa: ANN401 - the timer's datetime
+        """Fire the oldest waiting event, and wait a second before the next one."""
+        self._drain = None
         event_type, attributes = self._waiting.popleft()
         self._trigger_event(event_type, attributes)
         self._write_now()
         if self._waiting:
-            self._drain = async_call_later(self.hass, MIN_WRITE_INTERVAL, self._fire_next)
+            self._drain = async_call_later(self.hass, MIN_WRITE_INTERVAL, self._drain_next)
