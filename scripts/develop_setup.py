@@ -1,9 +1,17 @@
-"""Prepare a freshly started development Home Assistant for OpenEye.
+"""Prepare the development Home Assistant of scripts/develop, with OpenEye's demo.
 
-Run by scripts/develop once Home Assistant is starting: it waits for the web
-server, creates the owner account through the onboarding API (first run only;
-the credentials are kept in config/.openeye-dev-credentials and printed), sets
-up the OpenEye entry through the config flow API, and prepares the demo.
+``prepare`` runs before Home Assistant starts: it writes the demo camera's
+video and the still to teach into config/openeye_media (made from a real face
+that scikit-image ships, so no network and no ../shared are needed) and keeps
+the first onboarding from setting up internet integrations.
+
+``configure`` runs while Home Assistant starts: it waits for the web server,
+creates the owner account through the onboarding API (first run only; the
+credentials are kept in config/.openeye-dev-credentials and printed), sets up
+the OpenEye entry through its config flow, teaches the astronaut with the
+``openeye.enroll_face`` action, adds the demo camera through the config
+subentry flow and makes the default dashboard show the OpenEye card and the
+camera's entities. Every step looks first, so a second run duplicates nothing.
 """
 
 from __future__ import annotations
@@ -16,145 +24,102 @@ import secrets
 import sys
 from typing import Any
 
-import aiohttp
+from scripts.demo_media import PERSON_NAME, ensure_demo_media
+from scripts.ha_client import Api, session
+from scripts.openeye_setup import (
+    create_owner,
+    dashboard,
+    ensure_camera,
+    ensure_openeye_entry,
+    ensure_person,
+    finish_onboarding,
+    onboarding_steps,
+    save_dashboard,
+    skip_onboarding_core_config,
+    subentry_entities,
+)
 
-CLIENT_ID = "http://localhost:8123/"
 USERNAME = "dev"
-STARTUP_TIMEOUT = 300
-
-
-class Api:
-    """A small client for Home Assistant's REST and auth endpoints."""
-
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
-        """Remember the session and the base URL."""
-        self.session = session
-        self.url = url.rstrip("/")
-        self.token: str | None = None
-
-    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send one request and return its JSON body, raising on an error status."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        async with self.session.request(
-            method, self.url + path, headers=headers, **kwargs
-        ) as response:
-            if response.status >= 400:  # noqa: PLR2004 - HTTP error range
-                text = await response.text()
-                raise RuntimeError(f"{method} {path} answered {response.status}: {text}")
-            return await response.json()
-
-    async def wait_until_up(self) -> None:
-        """Wait until Home Assistant answers on its onboarding endpoint."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + STARTUP_TIMEOUT
-        while True:
-            try:
-                await self.request("GET", "/api/onboarding")
-            except (aiohttp.ClientError, RuntimeError):
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(1)
-            else:
-                return
-
-    async def token_from_code(self, code: str) -> None:
-        """Exchange an authorization code for an access token."""
-        body = await self.request(
-            "POST",
-            "/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
-        )
-        self.token = body["access_token"]
-
-    async def log_in(self, username: str, password: str) -> None:
-        """Log in through the login flow, as the frontend does."""
-        flow = await self.request(
-            "POST",
-            "/auth/login_flow",
-            json={
-                "client_id": CLIENT_ID,
-                "handler": ["homeassistant", None],
-                "redirect_uri": CLIENT_ID,
-            },
-        )
-        result = await self.request(
-            "POST",
-            f"/auth/login_flow/{flow['flow_id']}",
-            json={"client_id": CLIENT_ID, "username": username, "password": password},
-        )
-        await self.token_from_code(result["result"])
+CAMERA_NAME = "Demo camera"
+MEDIA_FOLDER = "openeye_media"
+DASHBOARD_TITLE = "OpenEye demo"
+# A camera has eight entities (README, "Entities"): five to look at, three diagnostic.
+CAMERA_ENTITIES = 8
 
 
 async def onboard(api: Api, credentials_file: Path) -> tuple[str, str]:
     """Create the owner on the first run, or log in with the stored credentials."""
-    steps = {step["step"]: step["done"] for step in await api.request("GET", "/api/onboarding")}
-    if not steps.get("user"):
+    if not (await onboarding_steps(api)).get("user"):
         password = secrets.token_urlsafe(12)
-        body = await api.request(
-            "POST",
-            "/api/onboarding/users",
-            json={
-                "client_id": CLIENT_ID,
-                "name": "OpenEye Developer",
-                "username": USERNAME,
-                "password": password,
-                "language": "en",
-            },
-        )
+        # Written first: a run stopped right after the owner exists can still log in.
         credentials_file.write_text(json.dumps({"username": USERNAME, "password": password}))
         credentials_file.chmod(0o600)
-        await api.token_from_code(body["auth_code"])
-    else:
-        stored = json.loads(credentials_file.read_text())
-        await api.log_in(stored["username"], stored["password"])
-    for step, path, payload in (
-        ("core_config", "/api/onboarding/core_config", {}),
-        ("analytics", "/api/onboarding/analytics", {}),
-        (
-            "integration",
-            "/api/onboarding/integration",
-            {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
-        ),
-    ):
-        if not steps.get(step):
-            await api.request("POST", path, json=payload)
+        await create_owner(api, "OpenEye Developer", USERNAME, password)
     stored = json.loads(credentials_file.read_text())
+    if api.token is None:
+        await api.log_in(stored["username"], stored["password"])
+    await finish_onboarding(api)
     return stored["username"], stored["password"]
 
 
-async def ensure_openeye_entry(api: Api) -> None:
-    """Set OpenEye up through its config flow unless an entry exists."""
-    entries = await api.request("GET", "/api/config/config_entries/entry?domain=openeye")
-    if entries:
-        return
-    flow = await api.request("POST", "/api/config/config_entries/flow", json={"handler": "openeye"})
-    result = await api.request(
-        "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json={"name": "OpenEye"}
+def demo_dashboard(camera_entities: list[str]) -> dict[str, Any]:
+    """Return the demo dashboard: the OpenEye card, the latest face and the camera's entities."""
+    latest_face = next((e for e in camera_entities if e.startswith("image.")), None)
+    cards: list[dict[str, Any]] = [{"type": "custom:openeye-card", "title": "OpenEye"}]
+    if latest_face is not None:
+        cards.append({"type": "picture-entity", "entity": latest_face, "name": "Latest face"})
+    cards.append(
+        {
+            "type": "entities",
+            "title": CAMERA_NAME,
+            "entities": [e for e in camera_entities if e != latest_face],
+        }
     )
-    if result.get("type") != "create_entry":
-        raise RuntimeError(f"The OpenEye config flow did not finish: {result}")
+    return {
+        "title": DASHBOARD_TITLE,
+        "views": [{"title": "OpenEye", "path": "openeye", "cards": cards}],
+    }
 
 
-async def main() -> None:
-    """Wait for Home Assistant, onboard it and set OpenEye up."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--url", default="http://localhost:8123")
-    args = parser.parse_args()
-    # The threaded resolver avoids aiodns, whose binding does not match the
-    # pycares that Home Assistant 2025.4.4 installs.
-    connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
-    async with aiohttp.ClientSession(connector=connector) as session:
-        api = Api(session, args.url)
+async def configure(config: Path, url: str) -> None:
+    """Wait for Home Assistant, onboard it and set the OpenEye demo up."""
+    still, video = ensure_demo_media(config / MEDIA_FOLDER)
+    async with session() as http:
+        api = Api(http, url)
         await api.wait_until_up()
-        username, password = await onboard(api, args.config / ".openeye-dev-credentials")
-        await ensure_openeye_entry(api)
+        username, password = await onboard(api, config / ".openeye-dev-credentials")
+        entry_id = await ensure_openeye_entry(api)
+        async with api.websocket() as ws:
+            # Taught before the camera starts, so that its first pass is a recognition.
+            await ensure_person(api, ws, PERSON_NAME, still)
+            subentry_id = await ensure_camera(api, ws, entry_id, CAMERA_NAME, str(video))
+            # The default dashboard is written when it is new or still the demo's,
+            # never over a dashboard someone made.
+            current = await dashboard(ws, None)
+            if current is None or current.get("title") == DASHBOARD_TITLE:
+                entities = await subentry_entities(ws, subentry_id, CAMERA_ENTITIES)
+                await save_dashboard(ws, None, demo_dashboard(entities))
     print(
-        f"\nHome Assistant is ready on {args.url}\n"
-        f"  user name: {username}\n  password:  {password}\n",
+        f"\nHome Assistant is ready on {url}\n"
+        f"  user name: {username}\n  password:  {password}\n"
+        f"The dashboard shows {PERSON_NAME} recognised at the {CAMERA_NAME} within a minute.\n",
         file=sys.stderr,
     )
 
 
+def main() -> None:
+    """Run the step the command line names."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("step", choices=["prepare", "configure"])
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--url", default="http://localhost:8123")
+    args = parser.parse_args()
+    if args.step == "prepare":
+        ensure_demo_media(args.config / MEDIA_FOLDER)
+        skip_onboarding_core_config(args.config)
+    else:
+        asyncio.run(configure(args.config, args.url))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
