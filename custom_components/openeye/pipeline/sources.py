@@ -159,6 +159,9 @@ class _Session:
         self.outcome = _Outcome.STOPPED
         self.detail: str | None = None
         self.done = threading.Event()
+        # A realtime file's pacing clock (monotonic time at pts 0), kept across
+        # the passes of a looping file: its timeline continues, so does its pace.
+        self.clock: float | None = None
 
 
 class LiveSource:
@@ -494,7 +497,6 @@ class LiveSource:
             # A file read again (looping, or reopened) continues its timeline
             # one frame after the newest pts, so pts never go back.
             pts_base = self._newest_pts + self._frame_interval if self._frames_read else 0.0
-        clock: float | None = None
         while not self._stopping.is_set():
             if self._paced_by_consumer and not self._wait_for_request(session):
                 return False
@@ -517,7 +519,7 @@ class LiveSource:
                 session.streamed = True
                 self._report(SourceStatus.STREAMING)
             if self._is_file and self.settings.realtime:
-                clock = self._pace(pts, clock)
+                session.clock = self._pace(pts, session.clock)
                 if self._stopping.is_set():
                     return False
             self._publish(session, capture, pts, timestamp)
