@@ -54,7 +54,7 @@ async def async_get_config_entry_diagnostics(
         {
             "person_id": person.person_id,
             "name": person.name,
-            "encodings": len(person.encodings),
+            "encoding_count": len(person.encodings),
             "created": person.created.isoformat(),
             "last_seen": person.last_seen.isoformat() if person.last_seen else None,
         }

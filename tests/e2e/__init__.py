@@ -1,0 +1,1 @@
+"""End-to-end checks against a real Home Assistant process, run by scripts/e2e."""

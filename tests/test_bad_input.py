@@ -1,0 +1,263 @@
+"""Bad input that tests/test_services.py and tests/test_websocket_api.py do not try yet.
+
+Huge images (50 megapixels, over 10 MB) through the action and the websocket
+command, a truncated JPEG and unusable names through the websocket, more
+subscriptions than allowed, and a non-administrator calling the admin actions
+over REST. Each is a clear translated error; neither the gallery in memory
+nor the stored gallery file changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from datetime import timedelta
+import functools
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType
+import cv2
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
+import numpy as np
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
+
+from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_NAME_LENGTH
+from custom_components.openeye.gallery_store import STORAGE_KEY
+from custom_components.openeye.hub import OpenEyeHub
+from tests.faces import one_face_jpeg
+
+# 8660 x 5800: a 50-megapixel photo, as a high-end phone or camera takes.
+HUGE_WIDTH, HUGE_HEIGHT = 8660, 5800
+
+
+@functools.cache
+def _huge(extension: str) -> bytes:
+    """Return a 50-megapixel image, small in bytes (one colour), as JPEG or PNG.
+
+    Small files of huge images are what a decompression bomb looks like: the
+    bytes pass the size limit and only the pixel count can refuse them.
+    """
+    pixels = np.full((HUGE_HEIGHT, HUGE_WIDTH, 3), 200, dtype=np.uint8)
+    ok, data = cv2.imencode(extension, pixels)
+    assert ok
+    assert len(data) < MAX_ENROLL_IMAGE_BYTES
+    return bytes(data)
+
+
+def _b64(data: bytes) -> str:
+    """Return bytes as base64 text."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def _hub(entry: MockConfigEntry) -> OpenEyeHub:
+    """Return the entry's hub."""
+    hub: OpenEyeHub = entry.runtime_data
+    return hub
+
+
+async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
+    """Send one command and return its result, skipping subscription events."""
+    await client.send_json_auto_id(message)
+    while True:
+        response: dict[str, Any] = await client.receive_json()
+        if response["type"] == "result":
+            return response
+
+
+async def _stored_after_writes(hass: HomeAssistant, hass_storage: dict[str, Any]) -> Any:  # noqa: ANN401
+    """Return the stored gallery once any delayed write has happened."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=30))
+    await hass.async_block_till_done()
+    return copy.deepcopy(hass_storage[STORAGE_KEY])
+
+
+@pytest.fixture
+async def taught(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    media_dir: Path,
+    hass_storage: dict[str, Any],
+) -> tuple[str, Any]:
+    """Teach one person; return their id and the stored gallery as it is then."""
+    path = media_dir / "face.jpg"
+    path.write_bytes(one_face_jpeg())
+    result = await hass.services.async_call(
+        DOMAIN,
+        "enroll_face",
+        {"name": "Eileen", "image_path": str(path)},
+        blocking=True,
+        return_response=True,
+    )
+    assert result is not None
+    return str(result["person_id"]), await _stored_after_writes(hass, hass_storage)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "key"),
+    [
+        ("huge.jpg", lambda: _huge(".jpg"), "image_too_large"),
+        ("huge.png", lambda: _huge(".png"), "image_too_large"),
+        ("eleven_mb.jpg", lambda: b"\xff\xd8" + bytes(11 * 1024 * 1024), "image_too_large"),
+    ],
+    ids=["50MP_jpeg", "50MP_png", "over_10MB"],
+)
+async def test_action_refuses_huge_images(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    *,
+    media_dir: Path,
+    hass_storage: dict[str, Any],
+    taught: tuple[str, Any],
+    name: str,
+    data: Any,  # noqa: ANN401 - a factory, so that ids stay readable
+    key: str,
+) -> None:
+    """A 50-megapixel photo or an 11 MB file is refused; nothing stored changes."""
+    _person_id, stored = taught
+    people = dict(_hub(loaded_entry).gallery.people)
+    path = media_dir / name
+    path.write_bytes(data())
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "enroll_face", {"name": "Huge", "image_path": str(path)}, blocking=True
+        )
+    assert err.value.translation_key == key
+    assert err.value.translation_domain == DOMAIN
+    assert _hub(loaded_entry).gallery.people == people
+    assert await _stored_after_writes(hass, hass_storage) == stored
+
+
+async def test_websocket_refuses_huge_and_broken_images(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_storage: dict[str, Any],
+    taught: tuple[str, Any],
+) -> None:
+    """Through the websocket too: each refusal has its code, and the gallery stays as it was."""
+    person_id, stored = taught
+    client = await hass_ws_client(hass)
+    for image, code in (
+        (_b64(_huge(".png")), "image_too_large"),
+        (_b64(_huge(".jpg")), "image_too_large"),
+        (_b64(one_face_jpeg()[:1500]), "not_an_image"),
+        ("", "not_an_image"),
+    ):
+        for target in ({"name": "New"}, {"person_id": person_id}):
+            refused = await _call(client, type="openeye/people/enroll", image=image, **target)
+            assert not refused["success"]
+            assert refused["error"]["code"] == code, (code, target)
+            assert refused["error"]["translation_key"] == code
+            assert refused["error"]["message"]
+    assert (await _call(client, type="openeye/statistics"))["success"]
+
+    # Home Assistant's websocket takes messages up to 4 MiB and closes the
+    # connection on a larger one, before OpenEye sees it: a photo of more
+    # than about 3 MB cannot be sent this way (the action takes up to 10 MB).
+    large = await hass_ws_client(hass)
+    await large.send_json_auto_id(
+        {"type": "openeye/people/enroll", "name": "Big", "image": _b64(bytes(3 * 1024 * 1024))}
+    )
+    closing = await large.receive()
+    assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), closing
+    assert len(_hub(loaded_entry).gallery.people[person_id].encodings) == 1
+    assert await _stored_after_writes(hass, hass_storage) == stored
+
+
+async def test_websocket_refuses_unusable_names_and_unknown_ids(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_storage: dict[str, Any],
+    taught: tuple[str, Any],
+) -> None:
+    """Empty, too long and duplicate names, and ids nobody has, with their codes."""
+    person_id, stored = taught
+    client = await hass_ws_client(hass)
+    face = _b64(one_face_jpeg())
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"type": "openeye/people/enroll", "name": "", "image": face}, "name_empty"),
+        ({"type": "openeye/people/enroll", "name": " \t ", "image": face}, "name_empty"),
+        (
+            {"type": "openeye/people/enroll", "name": "x" * (MAX_NAME_LENGTH + 1), "image": face},
+            "name_too_long",
+        ),
+        ({"type": "openeye/people/enroll", "name": "x" * 10_000, "image": face}, "invalid_format"),
+        ({"type": "openeye/people/enroll", "name": "EILEEN", "image": face}, "duplicate_name"),
+        ({"type": "openeye/people/enroll", "person_id": "nobody", "image": face}, "not_found"),
+        ({"type": "openeye/people/rename", "person_id": person_id, "name": ""}, "name_empty"),
+        (
+            {"type": "openeye/people/rename", "person_id": person_id, "name": "y" * 65},
+            "name_too_long",
+        ),
+        ({"type": "openeye/people/rename", "person_id": "nobody", "name": "Z"}, "not_found"),
+        ({"type": "openeye/people/delete", "person_id": "x" * 65}, "invalid_format"),
+        (
+            {"type": "openeye/unknown/assign", "unknown_id": "nope", "person_id": person_id},
+            "not_found",
+        ),
+        ({"type": "unsubscribe_events", "subscription": 987654}, "not_found"),
+    ]
+    for message, code in cases:
+        refused = await _call(client, **message)
+        assert not refused["success"], message
+        assert refused["error"]["code"] == code, message
+    person = _hub(loaded_entry).gallery.people[person_id]
+    assert (person.name, len(person.encodings)) == ("Eileen", 1)
+    assert len(_hub(loaded_entry).gallery.people) == 1
+    assert await _stored_after_writes(hass, hass_storage) == stored
+
+
+async def test_seventh_and_eighth_subscriptions_are_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    """Over the limit, every further subscription is refused and leaves nothing registered."""
+    client = await hass_ws_client(hass)
+    for _ in range(5):
+        assert (await _call(client, type="openeye/subscribe", event_types=["alert"]))["success"]
+    for _ in range(3):
+        refused = await _call(client, type="openeye/subscribe")
+        assert refused["error"]["code"] == "too_many_subscriptions"
+    connections = await _call(client, type="openeye/connections")
+    assert connections["result"]["total"] == 5
+    # The same user on another connection is refused too; another user is not.
+    again = await hass_ws_client(hass)
+    refused = await _call(again, type="openeye/subscribe")
+    assert refused["error"]["code"] == "too_many_subscriptions"
+    other = await hass_ws_client(hass, hass_read_only_access_token)
+    assert (await _call(other, type="openeye/subscribe"))["success"]
+
+
+async def test_admin_actions_over_rest_need_an_admin(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    *,
+    media_dir: Path,
+    hass_client: ClientSessionGenerator,
+    hass_read_only_access_token: str,
+    hass_storage: dict[str, Any],
+    taught: tuple[str, Any],
+) -> None:
+    """Over REST, a non-admin gets 401 from every action that changes the gallery."""
+    _person_id, stored = taught
+    path = media_dir / "face.jpg"
+    client = await hass_client(hass_read_only_access_token)
+    for service, data in (
+        ("enroll_face", {"name": "X", "image_path": str(path)}),
+        ("rename_person", {"person": "Eileen", "name": "Y"}),
+        ("remove_person", {"person": "Eileen"}),
+        ("purge_unknown_faces", {}),
+    ):
+        response = await client.post(f"/api/services/{DOMAIN}/{service}", json=data)
+        assert response.status == HTTPStatus.UNAUTHORIZED, service
+    assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
+    assert await _stored_after_writes(hass, hass_storage) == stored

@@ -1,0 +1,89 @@
+"""Tests for cameras fed by snapshots of a Home Assistant camera entity."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.openeye import camera_feed
+from custom_components.openeye.const import (
+    CONF_CAMERA_ENTITY_ID,
+    CONF_SOURCE_TYPE,
+    SOURCE_TYPE_ENTITY,
+    SUBENTRY_CAMERA,
+)
+from custom_components.openeye.hub import OpenEyeHub
+from custom_components.openeye.pipeline.messages import SourceStatus
+from tests.faces import one_face_jpeg
+from tests.helpers import flush_entity_writes
+
+
+async def _wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> None:
+    """Wait until ``condition()`` is truthy while Home Assistant runs."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "the awaited state did not come in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_snapshot_camera_fails_and_recovers(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    face_camera: str,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A camera without a stream is polled; failing snapshots back off, then recover."""
+    # Back-off in milliseconds rather than seconds keeps the test short.
+    monkeypatch.setattr(camera_feed, "BACKOFF_INITIAL", 0.02)
+    monkeypatch.setattr(camera_feed, "BACKOFF_MAX", 0.1)
+    statuses: list[SourceStatus] = []
+    hub: OpenEyeHub = loaded_entry.runtime_data
+    original = hub._set_status
+
+    def _record(camera_id: str, status: SourceStatus, detail: str | None) -> None:
+        statuses.append(status)
+        original(camera_id, status, detail)
+
+    monkeypatch.setattr(hub, "_set_status", _record)
+    hass.config_entries.async_add_subentry(
+        loaded_entry,
+        ConfigSubentry(
+            data={CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY, CONF_CAMERA_ENTITY_ID: face_camera},
+            subentry_type=SUBENTRY_CAMERA,
+            title="Door",
+            unique_id=face_camera,
+        ),
+    )
+    await hass.async_block_till_done()
+    [camera] = hub.cameras.values()
+    await _wait_for(lambda: camera.available)
+    assert hub.pool.worker_of(camera.camera_id) is not None
+
+    image = media_dir / "face.jpg"
+    image.unlink()
+    await _wait_for(lambda: camera.status is SourceStatus.FAILED)
+    assert SourceStatus.RECONNECTING in statuses
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.door_motion").state == "unavailable"
+    assert hass.states.get("sensor.door_stream_status").state == "failed"
+
+    image.write_bytes(one_face_jpeg())
+    await _wait_for(lambda: camera.available)
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.door_motion").state == "off"
+
+    # Changing the detection rate changes how often snapshots are taken, live.
+    hass.config_entries.async_update_entry(
+        loaded_entry, options={**loaded_entry.options, "detection_rate": 2.0}
+    )
+    await hass.async_block_till_done()
+    assert hub._feeds[camera.camera_id].interval == 0.5

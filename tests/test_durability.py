@@ -1,0 +1,96 @@
+"""Durability: a real Home Assistant killed with SIGKILL keeps every acknowledged enrollment.
+
+This is the one test that runs Home Assistant as users run it, ``hass -c
+<folder>``, in a process of its own (tests/real_hass.py): the owner is created
+through onboarding, OpenEye through its config flow, and faces are taught
+through the REST services API with a real token. The process is killed in the
+middle of a burst of enrollments, as a power cut would, then started again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+import time
+
+import aiohttp
+import pytest
+
+from tests.faces import one_face_jpeg
+from tests.real_hass import HassError, RealHass
+
+BURST = 30
+# Kill once this many enrollments have been acknowledged: the rest are in flight.
+KILL_AFTER = 6
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+async def test_acknowledged_enrollments_survive_sigkill(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """Every enrollment answered with HTTP 200 before the kill is there after the restart."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    photo = photos / "face.jpg"
+    photo.write_bytes(one_face_jpeg())
+    names = [f"Person {index:02d}" for index in range(BURST)]
+    hass = RealHass(tmp_path / "config", allowlist=(photos,))
+    try:
+        await hass.start()
+        await hass.onboard()
+        await hass.setup_openeye()
+        acknowledged: list[str] = []
+        enough = asyncio.Event()
+
+        async def enroll(name: str) -> None:
+            """Teach one face; remember it only if Home Assistant acknowledged it."""
+            with contextlib.suppress(HassError, aiohttp.ClientError):
+                await hass.call_service(
+                    "openeye", "enroll_face", {"name": name, "image_path": str(photo)}
+                )
+                acknowledged.append(name)
+                if len(acknowledged) >= KILL_AFTER:
+                    enough.set()
+
+        burst = [asyncio.create_task(enroll(name)) for name in names]
+        async with asyncio.timeout(90):
+            await enough.wait()
+        workers = hass.worker_pids()
+        hass.kill()
+        await asyncio.gather(*burst)
+        killed_with = list(acknowledged)
+        assert KILL_AFTER <= len(killed_with) < BURST, "the kill came in the middle of the burst"
+
+        # The workers notice that their owner is gone and exit by themselves.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if not any(_alive(pid) for pid in workers):
+                break
+            await asyncio.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers)
+
+        await hass.start()
+        await hass.onboard()
+        client = await hass.websocket()
+        try:
+            listed = await client.command({"type": "openeye/people/list"})
+            statistics = await client.command({"type": "openeye/statistics"})
+        finally:
+            await client.close()
+        stored = {person["name"] for person in listed["people"]}
+        assert set(killed_with) <= stored
+        # Enrollments in flight may or may not have been written; nothing else is there.
+        assert stored <= set(names)
+        assert statistics["known_people"] == len(stored)
+    finally:
+        await hass.close()

@@ -1,0 +1,226 @@
+"""Pushes under load: a burst of recognitions, and a subscriber that stops reading.
+
+Recognitions enter where a worker's results enter Home Assistant, the hub's
+result handler, as the same messages a worker sends (``FaceRecognized``,
+``FaceDetected``, ``FaceLost``); from there everything is real: entities, bus
+events, subscriptions and Home Assistant's websocket connections over TCP on
+127.0.0.1. Home Assistant queues at most ``MAX_PENDING_MSG`` messages for a
+connection and closes one that cannot keep up; a reader that keeps up must
+never come near ``PENDING_MSG_PEAK``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+import gc
+import logging
+from pathlib import Path
+import socket
+import time
+from typing import Any
+
+from homeassistant.components.websocket_api.const import MAX_PENDING_MSG, PENDING_MSG_PEAK
+from homeassistant.components.websocket_api.http import WebSocketHandler
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.openeye.const import (
+    CONF_SOURCE_TYPE,
+    CONF_URL,
+    SOURCE_TYPE_URL,
+    SUBENTRY_CAMERA,
+)
+from custom_components.openeye.gallery_store import Person
+from custom_components.openeye.hub import OpenEyeHub
+from custom_components.openeye.pipeline.messages import FaceDetected, FaceLost, FaceRecognized
+from tests.faces import one_face_jpeg
+
+BURST = 1000
+
+
+def _hub(entry: MockConfigEntry) -> OpenEyeHub:
+    """Return the entry's hub."""
+    hub: OpenEyeHub = entry.runtime_data
+    return hub
+
+
+async def _add_camera(hass: HomeAssistant, entry: MockConfigEntry, media_dir: Path) -> str:
+    """Add a camera whose file does not exist (its worker retries quietly); return its id.
+
+    The results of this test are sent for it, so its source does not matter.
+    """
+    url = str(media_dir / "absent.mp4")
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
+            subentry_type=SUBENTRY_CAMERA,
+            title="Hall",
+            unique_id=url,
+        ),
+    )
+    await hass.async_block_till_done()
+    [camera_id] = _hub(entry).cameras
+    return camera_id
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait until ``condition()`` holds while Home Assistant runs."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited state did not come in time"
+        await asyncio.sleep(0.01)
+
+
+def _handlers() -> list[WebSocketHandler]:
+    """Return Home Assistant's live websocket connection handlers."""
+    return [obj for obj in gc.get_objects() if isinstance(obj, WebSocketHandler)]
+
+
+class Reader:
+    """A subscriber that reads everything as it comes and counts camera events."""
+
+    def __init__(self, client: Any) -> None:  # noqa: ANN401 - the test client
+        """Start reading in a task."""
+        self.client = client
+        self.events: dict[str, int] = {}
+        self.decided: list[float] = []
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        """Count camera events until the connection ends."""
+        while True:
+            message = await self.client.receive_json()
+            event = message.get("event") or {}
+            if event.get("type") == "camera_event":
+                kind = event["event_type"]
+                self.events[kind] = self.events.get(kind, 0) + 1
+                if "decided_at" in event:
+                    self.decided.append(datetime.fromisoformat(event["decided_at"]).timestamp())
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def _subscribe(client: Any) -> None:  # noqa: ANN401 - the test client
+    """Subscribe a connection to everything OpenEye pushes."""
+    await client.send_json_auto_id({"type": "openeye/subscribe"})
+    assert (await client.receive_json())["success"]
+
+
+async def test_a_burst_of_recognitions_stays_far_from_the_pending_limit(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    media_dir: Path,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A thousand people recognised within one second reach a reading dashboard, all of them."""
+    hub = _hub(loaded_entry)
+    camera_id = await _add_camera(hass, loaded_entry, media_dir)
+    # A crowd: a thousand people taught, each seen once, so that each sighting
+    # is a recognition of its own (a person seen again within the presence time is not).
+    for index in range(BURST):
+        person = Person(f"p{index:04d}", f"Person {index}", [[0.0] * 128], b"", dt_util.utcnow())
+        hub.gallery.people[person.person_id] = person
+    client = await hass_ws_client(hass)
+    await _subscribe(client)
+    [handler] = _handlers()
+    reader = Reader(client)
+    crop = one_face_jpeg()
+    peak = 0
+    started = time.monotonic()
+    for batch in range(BURST // 10):
+        for index in range(batch * 10, batch * 10 + 10):
+            now = time.time()
+            hub._handle_result(
+                FaceRecognized(
+                    camera_id,
+                    index / 100,
+                    now,
+                    track_id=index,
+                    person_id=f"p{index:04d}",
+                    person_name=f"Person {index}",
+                    best_distance=0.3,
+                    mean_distance=0.35,
+                    confidence=0.7,
+                    box=(10, 90, 90, 10),
+                    crop_jpeg=crop,
+                    decided_at=now,
+                )
+            )
+        peak = max(peak, len(handler._message_queue))
+        await asyncio.sleep(0.01)
+    sent_in = time.monotonic() - started
+    async with asyncio.timeout(30):
+        while reader.events.get("face_recognized", 0) < BURST:
+            peak = max(peak, len(handler._message_queue))
+            await asyncio.sleep(0.01)
+    await reader.stop()
+    assert sent_in < 2.5, "the burst was sent within about a second"
+    assert reader.events["face_recognized"] == BURST
+    assert len(reader.decided) == BURST, "every decision says when it was made"
+    assert hub.statistics.recognitions_today == BURST
+    assert peak < PENDING_MSG_PEAK // 4, peak
+    assert "unable to keep up" not in caplog.text
+    assert not handler._closing
+
+
+async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    media_dir: Path,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant closes a connection that stops reading; memory stays bounded meanwhile.
+
+    The stalled client's socket gets a small receive buffer, so that the
+    kernel's buffers fill soon and Home Assistant's own queue is what grows.
+    """
+    hub = _hub(loaded_entry)
+    camera_id = await _add_camera(hass, loaded_entry, media_dir)
+    reading = await hass_ws_client(hass)
+    await _subscribe(reading)
+    [reading_handler] = _handlers()
+    stalled = await hass_ws_client(hass)
+    await _subscribe(stalled)
+    [stalled_handler] = [h for h in _handlers() if h is not reading_handler]
+    stalled.client._conn.transport.get_extra_info("socket").setsockopt(
+        socket.SOL_SOCKET, socket.SO_RCVBUF, 4096
+    )
+    reader = Reader(reading)
+    registry = hass.data["openeye_subscriptions"]
+    assert len(registry.subscriptions) == 2
+
+    peak = sent = 0
+    async with asyncio.timeout(120):
+        while not stalled_handler._closing:
+            # A face comes and goes: what a worker sends for a passer-by.
+            for _ in range(100):
+                now = time.time()
+                hub._handle_result(FaceDetected(camera_id, sent, now, sent, (10, 90, 90, 10)))
+                hub._handle_result(FaceLost(camera_id, sent, now, sent, None, 0.1))
+                sent += 1
+            peak = max(peak, len(stalled_handler._message_queue))
+            await asyncio.sleep(0.005)
+        # The reading dashboard got every face, before and after the other was dropped.
+        await _until(lambda: reader.events.get("face_detected", 0) >= sent)
+    await hass.async_block_till_done()
+    assert peak <= MAX_PENDING_MSG
+    assert len(registry.subscriptions) == 1, "the dropped connection's subscription is gone"
+    assert "unable to keep up" in caplog.text
+    assert not reading_handler._closing
+    more = reader.events["face_detected"]
+    hub._handle_result(FaceDetected(camera_id, sent, time.time(), sent, (10, 90, 90, 10)))
+    await _until(lambda: reader.events["face_detected"] > more, timeout=10)
+    await reader.stop()
+    logging.getLogger(__name__).info("dropped after %d faces, peak queue %d", sent, peak)
