@@ -131,9 +131,10 @@ async def test_a_burst_of_recognitions_stays_far_from_the_pending_limit(
     for index in range(BURST):
         person = Person(f"p{index:04d}", f"Person {index}", [[0.0] * 128], b"", dt_util.utcnow())
         hub.gallery.people[person.person_id] = person
+    before = set(_handlers())
     client = await hass_ws_client(hass)
     await _subscribe(client)
-    [handler] = _handlers()
+    [handler] = set(_handlers()) - before
     reader = Reader(client)
     crop = one_face_jpeg()
     peak = 0
@@ -158,17 +159,20 @@ async def test_a_burst_of_recognitions_stays_far_from_the_pending_limit(
                 )
             )
         peak = max(peak, len(handler._message_queue))
-        await asyncio.sleep(0.01)
+        # As fast as the event loop goes: the reader and Home Assistant's
+        # writer only run between batches, which is the hardest case for the queue.
+        await asyncio.sleep(0)
     sent_in = time.monotonic() - started
     async with asyncio.timeout(30):
         while reader.events.get("face_recognized", 0) < BURST:
             peak = max(peak, len(handler._message_queue))
             await asyncio.sleep(0.01)
     await reader.stop()
-    assert sent_in < 2.5, "the burst was sent within about a second"
+    assert sent_in < 1.5, f"the burst took {sent_in:.2f} s"
     assert reader.events["face_recognized"] == BURST
     assert len(reader.decided) == BURST, "every decision says when it was made"
     assert hub.statistics.recognitions_today == BURST
+    logging.getLogger(__name__).info("burst in %.2f s, peak queue %d", sent_in, peak)
     assert peak < PENDING_MSG_PEAK // 4, peak
     assert "unable to keep up" not in caplog.text
     assert not handler._closing
@@ -188,12 +192,13 @@ async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
     """
     hub = _hub(loaded_entry)
     camera_id = await _add_camera(hass, loaded_entry, media_dir)
+    before = set(_handlers())
     reading = await hass_ws_client(hass)
     await _subscribe(reading)
-    [reading_handler] = _handlers()
+    [reading_handler] = set(_handlers()) - before
     stalled = await hass_ws_client(hass)
     await _subscribe(stalled)
-    [stalled_handler] = [h for h in _handlers() if h is not reading_handler]
+    [stalled_handler] = set(_handlers()) - before - {reading_handler}
     stalled.client._conn.transport.get_extra_info("socket").setsockopt(
         socket.SOL_SOCKET, socket.SO_RCVBUF, 4096
     )

@@ -120,8 +120,6 @@ async def async_enroll(
     """
     gallery = hub.gallery
     existing = gallery.get_person(person_id) if person_id is not None else None
-    if existing is None and name is None:
-        raise OpenEyeValidationError("name_empty")
     if unknown_id is not None:
         record = gallery.get_unknown(unknown_id)
         encoding, thumbnail = record.encoding, record.crop

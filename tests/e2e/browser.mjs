@@ -1,0 +1,278 @@
+/**
+ * The OpenEye card in a real Home Assistant frontend, in headless Chromium.
+ *
+ * Run by scripts/e2e after the WebSocket checks (tests/e2e/), against the Home
+ * Assistant it started, which then has the two reference photos taught and the
+ * Hamilton clip playing as a camera. It logs in through the login page, opens
+ * the dashboard with the card and checks, with a screenshot of each state in
+ * artifacts/e2e/:
+ *
+ * 1. Live: the card subscribes; a new recognition enters the feed and the
+ *    counters change without a reload.
+ * 2. Polling: five other WebSocket clients of the same user hold every
+ *    OpenEye subscription that user may have, so the card's subscription is
+ *    refused (too_many_subscriptions); it polls, and its numbers still change.
+ * 3. Live again: one client lets its subscription go and the card returns to
+ *    Live by itself, without a reload.
+ *
+ * A new recognition is made through the public actions: Lin-Manuel Miranda is
+ * removed and taught again, so the next time the clip shows him is a new visit.
+ *
+ * Environment: OPENEYE_E2E_STATE (the JSON file scripts/e2e_setup.py wrote),
+ * OPENEYE_E2E_WORK (a folder for the browser's fresh profile) and
+ * OPENEYE_E2E_ARTIFACTS (where the screenshots go).
+ */
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const state = JSON.parse(readFileSync(process.env.OPENEYE_E2E_STATE, "utf8"));
+const work = process.env.OPENEYE_E2E_WORK;
+const artifacts = process.env.OPENEYE_E2E_ARTIFACTS;
+
+const LIN = "Lin-Manuel Miranda";
+const LIN_PHOTO = path.join(state.media, "lin-manuel-miranda.png");
+const SUBSCRIPTION_LIMIT = 5;
+// Home Assistant's frontend is large; on two busy cores its first load takes a while.
+const LOAD_TIMEOUT_MS = 60000;
+// The clip loops every 9.2 s; a new visit is recognised within a loop or two.
+const RECOGNITION_TIMEOUT_MS = 60000;
+// The card retries its subscription with back-off of at most 30 s.
+const RECOVERY_TIMEOUT_MS = 60000;
+// Pushes arrive at once and polls every 5 s: both well within this.
+const EVENT_TIMEOUT_MS = 20000;
+// Flags for a closed network: no background traffic, no QUIC, no updates.
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function step(message) {
+  console.log(`  - ${message}`);
+}
+
+/** Calls an action through the REST API with the owner's token. */
+async function callService(service, data) {
+  const response = await fetch(`${state.url}/api/services/openeye/${service}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(data),
+  });
+  assert.equal(response.status, 200, `openeye.${service} answered ${response.status}: ${await response.text()}`);
+}
+
+/** Removes Lin-Manuel Miranda and teaches him again: his next sighting is a new visit. */
+async function teachLinAgain() {
+  await callService("remove_person", { person: LIN });
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+}
+
+/** Waits until `read()` returns a value for which `accept` holds; returns it. */
+async function until(read, accept, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  for (;;) {
+    value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Real WebSocket clients of Home Assistant, run in a page of their own: they
+ * hold OpenEye subscriptions of the owner, and ask who holds how many.
+ */
+async function openClients(context) {
+  const page = await context.newPage();
+  await page.goto(`${state.url}/manifest.json`);
+  await page.evaluate(
+    ({ wsUrl, token }) => {
+      /** Opens an authenticated connection; resolves to {socket, command}. */
+      window.openeyeConnect = () =>
+        new Promise((resolve, reject) => {
+          const socket = new WebSocket(wsUrl);
+          const pending = new Map();
+          let nextId = 1;
+          const command = (message) =>
+            new Promise((done, fail) => {
+              const id = nextId++;
+              pending.set(id, (answer) => (answer.success ? done(answer.result) : fail(answer.error)));
+              socket.send(JSON.stringify({ ...message, id }));
+            });
+          socket.onmessage = (event) => {
+            const data = JSON.parse(event.data);
+            for (const message of Array.isArray(data) ? data : [data]) {
+              if (message.type === "auth_required") socket.send(JSON.stringify({ type: "auth", access_token: token }));
+              else if (message.type === "auth_ok") resolve({ socket, command });
+              else if (message.type === "auth_invalid") reject(new Error(message.message));
+              else if (message.type === "result" && pending.has(message.id)) {
+                pending.get(message.id)(message);
+                pending.delete(message.id);
+              }
+            }
+          };
+          socket.onerror = () => reject(new Error("WebSocket error"));
+        });
+      window.openeyeHolders = [];
+    },
+    { wsUrl: `${state.url.replace(/^http/, "ws")}/api/websocket`, token: state.token },
+  );
+  return {
+    /** How many OpenEye subscriptions the owner holds, as the server counts them. */
+    async held() {
+      return page.evaluate(async () => {
+        const client = await window.openeyeConnect();
+        const user = await client.command({ type: "auth/current_user" });
+        const connections = await client.command({ type: "openeye/connections" });
+        client.socket.close();
+        return connections.per_user[user.id] ?? 0;
+      });
+    },
+    /** Opens `count` more connections that each hold one OpenEye subscription. */
+    async hold(count) {
+      await page.evaluate(async (n) => {
+        for (let i = 0; i < n; i += 1) {
+          const client = await window.openeyeConnect();
+          await client.command({ type: "openeye/subscribe" });
+          window.openeyeHolders.push(client);
+        }
+      }, count);
+    },
+    /** Closes one holding connection, which frees its subscription. */
+    async releaseOne() {
+      await page.evaluate(() => window.openeyeHolders.shift().socket.close());
+    },
+    async close() {
+      await page.close();
+    },
+  };
+}
+
+async function logIn(page) {
+  await page.goto(`${state.url}/`);
+  await page.getByRole("textbox", { name: "Username" }).fill(state.username);
+  await page.getByRole("textbox", { name: "Password" }).fill(state.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"), { timeout: LOAD_TIMEOUT_MS });
+}
+
+function card(page) {
+  const counter = (name) => page.getByTestId(`openeye-counter-${name}`);
+  const number = async (name) => Number.parseInt(await counter(name).textContent(), 10);
+  return {
+    status: page.getByTestId("openeye-status"),
+    async statusIs(status, text, timeout = LOAD_TIMEOUT_MS) {
+      await until(() => this.status.getAttribute("data-status"), (value) => value === status, timeout, `status ${status}`);
+      assert.equal((await this.status.textContent()).trim(), text);
+    },
+    number,
+    recognizedItems: page.locator('[data-testid="openeye-feed-item"][data-event-type="face_recognized"]'),
+  };
+}
+
+async function screenshot(page, name) {
+  const file = path.join(artifacts, name);
+  await page.screenshot({ path: file, fullPage: true });
+  step(`screenshot ${path.relative(process.cwd(), file)}`);
+}
+
+const context = await chromium.launchPersistentContext(path.join(work, "chromium-profile"), {
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: CHROMIUM_ARGS,
+  viewport: { width: 1280, height: 1100 },
+});
+const pageErrors = [];
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("pageerror", (error) => pageErrors.push(error));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.log(`    browser console: ${message.text()}`);
+  });
+  const clients = await openClients(context);
+
+  // Live ----------------------------------------------------------------
+  await logIn(page);
+  step("logged in through the login page");
+  await page.goto(`${state.url}${state.dashboard}`);
+  const view = card(page);
+  await view.statusIs("live", "Live");
+  step("the card is Live");
+  assert.equal(await clients.held(), 1, "the card holds one subscription");
+  await until(() => view.number("known-people"), (n) => n === 2, LOAD_TIMEOUT_MS, "two known people");
+  const recognitions = await view.number("recognitions-today");
+  assert.ok(recognitions >= 1, "the WebSocket checks saw a recognition before");
+  assert.equal(await view.recognizedItems.count(), 0, "the feed starts empty");
+
+  await callService("remove_person", { person: LIN });
+  await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "the removal to be pushed");
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the new photo to be pushed");
+  await view.recognizedItems.first().waitFor({ timeout: RECOGNITION_TIMEOUT_MS });
+  const item = view.recognizedItems.first();
+  assert.match(await item.getByTestId("openeye-feed-text").textContent(), new RegExp(LIN));
+  assert.ok(await item.getAttribute("data-camera-id"), "the feed item names its camera");
+  const afterLive = await until(
+    () => view.number("recognitions-today"),
+    (n) => n === recognitions + 1,
+    EVENT_TIMEOUT_MS,
+    "the recognition counter to change",
+  );
+  step(`a recognition entered the feed; recognitions today ${recognitions} -> ${afterLive}, without a reload`);
+  await screenshot(page, "1-live.png");
+
+  // Polling -------------------------------------------------------------
+  // The card lets its subscription go when the page goes; the other clients
+  // then take every subscription the owner may hold before the card returns.
+  await page.goto("about:blank");
+  await until(() => clients.held(), (n) => n === 0, EVENT_TIMEOUT_MS, "the card's subscription to end");
+  await clients.hold(SUBSCRIPTION_LIMIT);
+  assert.equal(await clients.held(), SUBSCRIPTION_LIMIT);
+  await page.goto(`${state.url}${state.dashboard}`);
+  await view.statusIs("polling", "Polling");
+  const hint = await page.getByTestId("openeye-status-hint").textContent();
+  assert.match(hint, /Too many live OpenEye views/);
+  step(`the card's subscription was refused and it polls: "${hint.trim()}"`);
+  await until(() => view.number("recognitions-today"), (n) => n === afterLive, EVENT_TIMEOUT_MS, "polled figures");
+  await teachLinAgain();
+  const afterPolling = await until(
+    () => view.number("recognitions-today"),
+    (n) => n === afterLive + 1,
+    RECOGNITION_TIMEOUT_MS,
+    "the polled recognition counter to change",
+  );
+  assert.equal(await view.status.getAttribute("data-status"), "polling");
+  step(`while polling, recognitions today ${afterLive} -> ${afterPolling}, without a reload`);
+  await screenshot(page, "2-polling.png");
+
+  // Live again ----------------------------------------------------------
+  await clients.releaseOne();
+  await view.statusIs("live", "Live", RECOVERY_TIMEOUT_MS);
+  assert.equal(await clients.held(), SUBSCRIPTION_LIMIT, "the card took the freed subscription");
+  assert.ok(await page.getByTestId("openeye-status-hint").isHidden(), "the polling hint is gone");
+  await teachLinAgain();
+  await until(
+    () => view.number("recognitions-today"),
+    (n) => n === afterPolling + 1,
+    RECOGNITION_TIMEOUT_MS,
+    "a pushed recognition after the return to Live",
+  );
+  step("one subscription was freed and the card returned to Live by itself; pushes arrive again");
+  await screenshot(page, "3-live-again.png");
+
+  await clients.close();
+  const ours = pageErrors.filter((error) => `${error.stack}`.includes("/openeye/frontend/"));
+  assert.deepEqual(ours.map(String), [], "the card threw in the page");
+  console.log("Browser checks passed.");
+} finally {
+  await context.close();
+}
+
