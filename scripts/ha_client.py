@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
+from http import HTTPStatus
 from typing import Any, Self
 
 import aiohttp
@@ -77,15 +78,18 @@ class Api:
         deadline = loop.time() + STARTUP_TIMEOUT
         while True:
             try:
-                # Open to anyone and there in every state: /api/onboarding, for
-                # one, is gone once onboarding has been finished.
-                await self.request("GET", "/auth/providers")
-            except (aiohttp.ClientError, ApiError):
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.5)
-            else:
-                return
+                # Open to anyone and there in every state (/api/onboarding is gone
+                # once onboarding is finished): 200 when an owner exists, 400
+                # before. Home Assistant serves nothing before its onboarding and
+                # auth components are set up, so any answer means they are.
+                async with self.http.get(self.url + "/auth/providers") as response:
+                    if response.status in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST):
+                        return
+            except aiohttp.ClientError:
+                pass
+            if loop.time() > deadline:
+                raise TimeoutError(f"Home Assistant did not answer on {self.url}")
+            await asyncio.sleep(0.5)
 
     async def token_from_code(self, code: str) -> str:
         """Exchange an authorization code for an access token, and use it from now on."""

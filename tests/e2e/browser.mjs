@@ -188,6 +188,13 @@ const context = await chromium.launchPersistentContext(path.join(work, "chromium
   executablePath: "/usr/bin/chromium",
   headless: true,
   args: CHROMIUM_ARGS,
+  // Chromium keeps crash reports and caches under XDG folders; they go to the
+  // work folder too, so that nothing is left in the home folder.
+  env: {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(work, "xdg-config"),
+    XDG_CACHE_HOME: path.join(work, "xdg-cache"),
+  },
   viewport: { width: 1280, height: 1100 },
 });
 const pageErrors = [];
@@ -242,6 +249,8 @@ try {
   assert.match(hint, /Too many live OpenEye views/);
   step(`the card's subscription was refused and it polls: "${hint.trim()}"`);
   await until(() => view.number("recognitions-today"), (n) => n === afterLive, EVENT_TIMEOUT_MS, "polled figures");
+  // A poll lists the last recognition it finds; a newer one must be added.
+  const polledItems = await view.recognizedItems.count();
   await teachLinAgain();
   const afterPolling = await until(
     () => view.number("recognitions-today"),
@@ -249,8 +258,9 @@ try {
     RECOGNITION_TIMEOUT_MS,
     "the polled recognition counter to change",
   );
+  await until(() => view.recognizedItems.count(), (n) => n === polledItems + 1, EVENT_TIMEOUT_MS, "a polled feed item");
   assert.equal(await view.status.getAttribute("data-status"), "polling");
-  step(`while polling, recognitions today ${afterLive} -> ${afterPolling}, without a reload`);
+  step(`while polling, recognitions today ${afterLive} -> ${afterPolling} and a new feed item, without a reload`);
   await screenshot(page, "2-polling.png");
 
   // Live again ----------------------------------------------------------
