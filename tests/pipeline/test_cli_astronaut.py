@@ -223,7 +223,7 @@ def test_readable_log_with_warnings_and_progress_bar(gallery: Path, face_video: 
     assert "(Nobody) skipped: no face was found in the photo" in err
     assert "(Pair) skipped: 2 faces were found; a gallery photo must show one" in err
     assert "] 100% 60/60 frames" in err
-    # The bar is erased before each log line, so that lines never mix with it.
+    # The bar is erased before a log line is written, so that the two never mix.
     assert "\r" + " " * 70 + "\r" in err
 
 
@@ -308,7 +308,8 @@ def test_realtime_scan_stops_after_its_duration(gallery: Path, face_video: Path)
     assert "source ended" not in out
     done = re.search(r"Done: (\d+) frames read", out)
     assert done is not None
-    assert 6 <= int(done.group(1)) <= 10
+    # About 7 frames are read by 0.6 s; a busy machine may read a few more before the stop.
+    assert 6 <= int(done.group(1)) <= 20
 
 
 def test_stream_from_a_camera(gallery: Path, camera: MjpegServer) -> None:

@@ -114,11 +114,14 @@ def test_a_realtime_file_loops_at_its_own_frame_rate(videos: dict[str, Path]) ->
             if source.wait_for_frame(1) and (frame := source.take()) is not None:
                 seen.append((time.monotonic() - log.started, frame.pts))
         # 10 fps for 2 s, across four passes of the 0.5 s video.
-        assert 17 <= source.frames_read <= 22
+        assert 15 <= source.frames_read <= 25
         assert seen[-1][1] > 1.5
         assert all(b[1] > a[1] for a, b in itertools.pairwise(seen))
-        # The pts follow the wall clock, as a live camera's would, without drifting per loop.
-        assert all(abs((wall - seen[0][0]) - (pts - seen[0][1])) < 0.15 for wall, pts in seen)
+        # The pts follow the wall clock, as a live camera's would. A late
+        # consumer only ever adds to wall - pts; a pass that starts early
+        # would take a frame interval off it at every loop.
+        lags = [wall - pts for wall, pts in seen]
+        assert min(lags[-5:]) > min(lags[:5]) - 0.05
         assert SourceStatus.ENDED not in log.statuses()
         assert not source.ended
     finally:
