@@ -519,6 +519,7 @@ class OpenEyeHub:
                     "image_url",
                 )
             },
+            result.decided_at,
         )
         self.notify_statistics_changed()
 
@@ -576,7 +577,7 @@ class OpenEyeHub:
             "box": list(result.box),
             "image_url": image_url,
         }
-        self._publish_camera_event(camera, "unknown_face", when, payload)
+        self._publish_camera_event(camera, "unknown_face", when, payload, result.decided_at)
         self._publish(
             "alert",
             {
@@ -737,18 +738,27 @@ class OpenEyeHub:
         self._publish("statistics_update", None)
 
     def _publish_camera_event(
-        self, camera: CameraState, event_type: str, when: datetime, data: dict[str, Any]
+        self,
+        camera: CameraState,
+        event_type: str,
+        when: datetime,
+        data: dict[str, Any],
+        decided_at: float = 0.0,
     ) -> None:
-        """Push one camera event to subscribers."""
-        self._publish(
-            "camera_event",
-            {
-                "event_type": event_type,
-                "camera": self._camera_ref(camera),
-                "timestamp": when.isoformat(),
-                "data": data,
-            },
-        )
+        """Push one camera event to subscribers.
+
+        Decisions (a face recognised or unknown) also carry ``decided_at``, the
+        moment the worker decided, so that a client can tell how long the push took.
+        """
+        message: dict[str, Any] = {
+            "event_type": event_type,
+            "camera": self._camera_ref(camera),
+            "timestamp": when.isoformat(),
+            "data": data,
+        }
+        if decided_at:
+            message["decided_at"] = dt_util.utc_from_timestamp(decided_at).isoformat()
+        self._publish("camera_event", message)
 
     @staticmethod
     def _camera_ref(camera: CameraState) -> dict[str, Any]:

@@ -344,6 +344,7 @@ class CameraAnalyzer:
                 confidence=decision.confidence,
                 box=box,
                 crop_jpeg=crop,
+                decided_at=time.time(),
             )
         return UnknownFace(
             self.camera_id,
@@ -354,6 +355,7 @@ class CameraAnalyzer:
             box=box,
             encoding=tuple(float(value) for value in face.identity.last_encoding),
             crop_jpeg=crop,
+            decided_at=time.time(),
         )
 
     def _lost(self, track: Track, pts: float, timestamp: float) -> FaceLost:

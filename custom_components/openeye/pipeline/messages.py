@@ -103,6 +103,10 @@ class FaceRecognized(CameraResult):
     confidence: float = 0.0
     box: BoxTuple = (0, 0, 0, 0)
     crop_jpeg: bytes = field(default=b"", repr=False)
+    # Wall-clock time at which the worker decided (0 when not known). The
+    # frame's ``timestamp`` is older by the analysis time; this is the moment
+    # from which delivery to Home Assistant and its subscribers is measured.
+    decided_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,8 @@ class UnknownFace(CameraResult):
     box: BoxTuple = (0, 0, 0, 0)
     encoding: tuple[float, ...] = field(default=(), repr=False)
     crop_jpeg: bytes = field(default=b"", repr=False)
+    # Wall-clock time at which the worker decided (0 when not known).
+    decided_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
