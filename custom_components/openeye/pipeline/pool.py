@@ -46,6 +46,7 @@ import os
 from pathlib import Path
 import socket
 import sys
+import time
 from typing import Any, TypeVar, cast
 
 from .gallery import KnownFaces
@@ -60,6 +61,8 @@ from .messages import (
     RemoveCamera,
     SetGallery,
     SetSettings,
+    SourceStatus,
+    SourceStatusChanged,
     Stop,
     WorkerReady,
     WorkerResult,
@@ -530,6 +533,25 @@ class WorkerPool:
             delay,
             len(worker.cameras),
         )
+        self._report_cameras_down(worker, reason, delay)
+
+    def _report_cameras_down(self, worker: _Worker, reason: str, retry_in: float) -> None:
+        """Tell the owner that a dead worker's cameras deliver nothing until it is back.
+
+        The worker can no longer say so itself: without this, the owner would
+        keep showing what it last sent (streaming, motion, faces in view)
+        through the whole back-off. The new worker reports its cameras afresh.
+        """
+        now = time.time()
+        for camera_id in sorted(worker.cameras):
+            # The pool does not know the source's timeline: pts 0 says so.
+            status = SourceStatusChanged(
+                camera_id, 0.0, now, SourceStatus.RECONNECTING, reason, retry_in
+            )
+            try:
+                self._on_result(status)
+            except Exception:
+                self._logger.exception("Handling a result of an OpenEye worker failed")
 
     def _schedule_restart(self, worker: _Worker) -> float:
         """Start the worker again after the next back-off delay; return the delay."""
