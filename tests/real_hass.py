@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import contextlib
+from http import HTTPStatus
 import itertools
 import json
 import os
@@ -197,8 +198,12 @@ class RealHass:
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hass exited with {self.process.returncode}: {self.log_tail()}")
-            with contextlib.suppress(aiohttp.ClientError, HassError):
-                await self.request("GET", "/api/onboarding", auth=False)
+            # Any answer means the web server is up (401 here: no token is sent).
+            with contextlib.suppress(aiohttp.ClientError):
+                try:
+                    await self.request("GET", "/api/", auth=False)
+                except HassError:
+                    return
                 return
             if loop.time() > deadline:
                 raise TimeoutError(f"hass did not answer in time: {self.log_tail()}")
@@ -293,9 +298,14 @@ class RealHass:
 
     async def onboard(self) -> str:
         """Create the owner (first start) or log in again; return an access token."""
-        steps = {
-            s["step"]: s["done"] for s in await self.request("GET", "/api/onboarding", auth=False)
-        }
+        try:
+            progress = await self.request("GET", "/api/onboarding", auth=False)
+        except HassError as err:
+            # Home Assistant removes the onboarding API once onboarding is done.
+            if err.status != HTTPStatus.NOT_FOUND:
+                raise
+            progress = [{"step": "user", "done": True}]
+        steps = {step["step"]: step["done"] for step in progress}
         if not steps.get("user"):
             body = await self.request(
                 "POST",
@@ -406,6 +416,22 @@ class RealHass:
         if options:
             await self.set_options(entry_id, options)
         return entry_id
+
+    async def wait_for_openeye(self, timeout: float = 60.0) -> str:
+        """Wait until the OpenEye entry is loaded (the web server answers before); return its state.
+
+        Returns at once, with the state, when the entry failed to set up.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            entries = await self.request("GET", "/api/config/config_entries/entry?domain=openeye")
+            state = str(entries[0]["state"]) if entries else "absent"
+            if state in ("loaded", "setup_error", "migration_error", "failed_unload"):
+                return state
+            if loop.time() > deadline:
+                raise TimeoutError(f"OpenEye is {state}: {self.log_tail()}")
+            await asyncio.sleep(0.2)
 
     async def openeye_entry_id(self) -> str:
         """Return the id of the OpenEye entry."""

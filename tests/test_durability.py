@@ -15,7 +15,10 @@ from pathlib import Path
 import time
 
 import aiohttp
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.faces import one_face_jpeg
 from tests.real_hass import HassError, RealHass
@@ -34,7 +37,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.slow
+@pytest.mark.real_hass
 async def test_acknowledged_enrollments_survive_sigkill(
     tmp_path: Path, socket_enabled: None
 ) -> None:
@@ -81,6 +84,7 @@ async def test_acknowledged_enrollments_survive_sigkill(
 
         await hass.start()
         await hass.onboard()
+        assert await hass.wait_for_openeye() == "loaded", "the gallery loads"
         client = await hass.websocket()
         try:
             listed = await client.command({"type": "openeye/people/list"})
@@ -94,3 +98,43 @@ async def test_acknowledged_enrollments_survive_sigkill(
         assert statistics["known_people"] == len(stored)
     finally:
         await hass.close()
+
+
+async def test_devices_hang_below_openeye_after_a_restart(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    media_dir: Path,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After a restart, person devices are added below an OpenEye device that exists.
+
+    Home Assistant warns about (and from 2025.12 refuses) a ``via_device``
+    that does not exist yet; the platforms add person and camera entities
+    before the sensors that describe the OpenEye device itself. Seen after a
+    real Home Assistant was killed soon after its first setup.
+    """
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    photo = media_dir / "face.jpg"
+    photo.write_bytes(one_face_jpeg())
+    await hass.services.async_call(
+        "openeye", "enroll_face", {"name": "Eileen", "image_path": str(photo)}, blocking=True
+    )
+    # As after a crash within seconds of the first setup: the device registry,
+    # saved with a delay, never got the OpenEye device onto the disk.
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    hub_device = device_registry.async_get_device(identifiers={("openeye", config_entry.entry_id)})
+    assert hub_device is not None
+    device_registry.async_remove_device(hub_device.id)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "via_device" not in caplog.text
+    hub_device = device_registry.async_get_device(identifiers={("openeye", config_entry.entry_id)})
+    assert hub_device is not None
+    people = [
+        device
+        for device in dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
+        if device.model == "Person"
+    ]
+    assert [device.via_device_id for device in people] == [hub_device.id]
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .entity import hub_device_info
 from .frontend_card import async_register_card
 from .hub import OpenEyeConfigEntry, OpenEyeHub
 from .services import async_register_services
@@ -46,6 +47,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenEyeConfigEntry) -> b
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, hub.async_handle_stop)
     )
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    # Camera and person devices hang below the OpenEye device, and the
+    # platforms may add their entities before the OpenEye device's own: it
+    # must exist first (a registry that lost it in a crash included).
+    dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **hub_device_info(hub))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
