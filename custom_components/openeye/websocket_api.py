@@ -38,7 +38,9 @@ from .services import loaded_hub
 EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert")
 # At most one statistics_update per subscriber in this many seconds.
 STATISTICS_INTERVAL: Final = 0.25
-# Base64 of the largest accepted image (10 MB decoded) is 4/3 as long.
+# Base64 of the largest accepted image (10 MB decoded) is 4/3 as long. Home
+# Assistant's websocket refuses messages over 4 MiB before they get here, so
+# in practice an uploaded photo is at most about 3 MB (tests/test_bad_input.py).
 MAX_IMAGE_BASE64: Final = 14 * 1024 * 1024
 
 DATA_SUBSCRIPTIONS: HassKey[SubscriptionRegistry] = HassKey(f"{DOMAIN}_subscriptions")
