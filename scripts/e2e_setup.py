@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from pathlib import Path
 import secrets
 
@@ -34,12 +35,34 @@ DASHBOARD = {
 }
 
 
-async def configure(url: str, state_file: Path, media: Path) -> None:
+async def _exited(pid: int) -> None:
+    """Return when the process ``pid`` has exited."""
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.5)
+
+
+async def wait_for_start(api: Api, hass_pid: int) -> None:
+    """Wait until Home Assistant answers; fail at once if its process ends first."""
+    up = asyncio.ensure_future(api.wait_until_up())
+    exited = asyncio.ensure_future(_exited(hass_pid))
+    await asyncio.wait((up, exited), return_when=asyncio.FIRST_COMPLETED)
+    exited.cancel()
+    if not up.done():
+        up.cancel()
+        raise RuntimeError("Home Assistant exited while starting (see its output)")
+    up.result()
+
+
+async def configure(url: str, state_file: Path, media: Path, hass_pid: int) -> None:
     """Onboard, set OpenEye up, write the dashboard and the state file."""
     password = secrets.token_urlsafe(16)
     async with session() as http:
         api = Api(http, url)
-        await api.wait_until_up()
+        await wait_for_start(api, hass_pid)
         await create_owner(api, OWNER_NAME, OWNER_USERNAME, password)
         await finish_onboarding(api)
         entry_id = await ensure_openeye_entry(api)
@@ -73,13 +96,14 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--state", type=Path)
     parser.add_argument("--media", type=Path)
+    parser.add_argument("--hass-pid", type=int)
     args = parser.parse_args()
     if args.step == "prepare":
         skip_onboarding_core_config(args.config)
     else:
-        if not (args.url and args.state and args.media):
-            parser.error("configure needs --url, --state and --media")
-        asyncio.run(configure(args.url, args.state, args.media))
+        if not (args.url and args.state and args.media and args.hass_pid):
+            parser.error("configure needs --url, --state, --media and --hass-pid")
+        asyncio.run(configure(args.url, args.state, args.media, args.hass_pid))
 
 
 if __name__ == "__main__":

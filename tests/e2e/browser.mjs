@@ -170,6 +170,7 @@ function card(page) {
   return {
     status: page.getByTestId("openeye-status"),
     async statusIs(status, text, timeout = LOAD_TIMEOUT_MS) {
+      await this.status.waitFor({ timeout });
       await until(() => this.status.getAttribute("data-status"), (value) => value === status, timeout, `status ${status}`);
       assert.equal((await this.status.textContent()).trim(), text);
     },
@@ -198,8 +199,8 @@ const context = await chromium.launchPersistentContext(path.join(work, "chromium
   viewport: { width: 1280, height: 1100 },
 });
 const pageErrors = [];
+const page = context.pages()[0] ?? (await context.newPage());
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (error) => pageErrors.push(error));
   page.on("console", (message) => {
     if (message.type() === "error") console.log(`    browser console: ${message.text()}`);
@@ -218,6 +219,8 @@ try {
   const recognitions = await view.number("recognitions-today");
   assert.ok(recognitions >= 1, "the WebSocket checks saw a recognition before");
   assert.equal(await view.recognizedItems.count(), 0, "the feed starts empty");
+  // Each person was taught from one photo, and the card says so in English.
+  assert.match(await page.getByTestId("openeye-person").first().textContent(), /\b1 photo(?!s)/);
 
   await callService("remove_person", { person: LIN });
   await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "the removal to be pushed");
@@ -282,6 +285,11 @@ try {
   const ours = pageErrors.filter((error) => `${error.stack}`.includes("/openeye/frontend/"));
   assert.deepEqual(ours.map(String), [], "the card threw in the page");
   console.log("Browser checks passed.");
+} catch (error) {
+  // What the page showed when a check failed, for the one who reads the failure.
+  console.log(`  - failed at ${page.url()}`);
+  await screenshot(page, "failure.png").catch(() => {});
+  throw error;
 } finally {
   await context.close();
 }
