@@ -60,6 +60,19 @@ describe("translate", () => {
     assert.equal(translate("en", "feed.face_recognized", {}), "{name} recognised");
   });
 
+  it("uses the singular of a counted noun where the language's plural rules say one", () => {
+    assert.equal(translate("en", "teach.photos", { count: 1 }), "1 photo");
+    assert.equal(translate("en", "teach.photos", { count: 2 }), "2 photos");
+    assert.equal(translate("en", "teach.photos", { count: 0 }), "0 photos");
+    assert.equal(translate("de", "teach.photos", { count: 1 }), "1 Foto");
+    assert.equal(translate("de", "teach.photos", { count: 3 }), "3 Fotos");
+    // French counts zero as singular.
+    assert.equal(translate("fr", "teach.photos", { count: 0 }), "0 photo");
+    assert.equal(translate("fr", "teach.photos", { count: 2 }), "2 photos");
+    assert.equal(translate("pt", "teach.photos", { count: 1 }), "1 photo");
+    assert.equal(translate("en", "teach.photos", { count: "1" }), "1 photos", "only numbers count");
+  });
+
   it("falls back to English for a missing string, and to the key for an unknown one", () => {
     const strings = { en: { hello: "Hello {name}", only_en: "Only English" }, de: { hello: "Hallo {name}" } };
     assert.equal(translate("de", "hello", { name: "Ada" }, strings), "Hallo Ada");

@@ -3,7 +3,10 @@
  *
  * English is complete and is the fallback for every key; German and French
  * cover the same keys (a unit test keeps them in step). A string may hold
- * placeholders such as {name}, replaced by `translate`.
+ * placeholders such as {name}, replaced by `translate`. A key with a `_one`
+ * variant (`teach.photos_one`) is a noun that follows a count: the variant is
+ * used when the language's plural rules call the count "one" (1 in English
+ * and German, 0 and 1 in French).
  */
 
 export const FALLBACK_LANGUAGE = "en";
@@ -60,6 +63,7 @@ export const STRINGS = Object.freeze({
     "teach.people_title": "People",
     "teach.people_empty": "Nobody has been taught yet",
     "teach.photos": "{count} photos",
+    "teach.photos_one": "{count} photo",
     "teach.rename": "Rename",
     "teach.save": "Save",
     "teach.cancel": "Cancel",
@@ -153,6 +157,7 @@ export const STRINGS = Object.freeze({
     "teach.people_title": "Personen",
     "teach.people_empty": "Noch niemand angelernt",
     "teach.photos": "{count} Fotos",
+    "teach.photos_one": "{count} Foto",
     "teach.rename": "Umbenennen",
     "teach.save": "Speichern",
     "teach.cancel": "Abbrechen",
@@ -246,6 +251,7 @@ export const STRINGS = Object.freeze({
     "teach.people_title": "Personnes",
     "teach.people_empty": "Personne n’a encore été appris",
     "teach.photos": "{count} photos",
+    "teach.photos_one": "{count} photo",
     "teach.rename": "Renommer",
     "teach.save": "Enregistrer",
     "teach.cancel": "Annuler",
@@ -310,7 +316,16 @@ export function resolveLanguage(hass) {
  */
 export function translate(language, key, values, strings = STRINGS) {
   const fallback = strings[FALLBACK_LANGUAGE] ?? {};
-  const table = Object.hasOwn(strings, language) ? strings[language] : fallback;
+  const known = Object.hasOwn(strings, language);
+  const table = known ? strings[language] : fallback;
+  const singular = `${key}_one`;
+  if (
+    Object.hasOwn(table, singular) &&
+    Number.isFinite(values?.count) &&
+    new Intl.PluralRules(known ? language : FALLBACK_LANGUAGE).select(values.count) === "one"
+  ) {
+    key = singular;
+  }
   let text = Object.hasOwn(table, key) ? table[key] : fallback[key];
   if (typeof text !== "string") return key;
   if (values) {
