@@ -14,6 +14,8 @@
  *    refused (too_many_subscriptions); it polls, and its numbers still change.
  * 3. Live again: one client lets its subscription go and the card returns to
  *    Live by itself, without a reload.
+ * 4. A user who is not an administrator sees the card Live without the
+ *    teaching controls.
  *
  * A new recognition is made through the public actions: Lin-Manuel Miranda is
  * removed and taught again, so the next time the clip shows him is a new visit.
@@ -146,6 +148,23 @@ async function openClients(context) {
         }
       }, count);
     },
+    /** Creates a user who is not an administrator, as the users page does; returns the login. */
+    async createUser(name) {
+      return page.evaluate(async (displayName) => {
+        const client = await window.openeyeConnect();
+        const username = `viewer-${Math.random().toString(16).slice(2, 10)}`;
+        const password = `${crypto.randomUUID()}-A1`;
+        const created = await client.command({ type: "config/auth/create", name: displayName, group_ids: ["system-users"] });
+        await client.command({
+          type: "config/auth_provider/homeassistant/create",
+          user_id: created.user.id,
+          username,
+          password,
+        });
+        client.socket.close();
+        return { username, password };
+      }, name);
+    },
     /** Closes one holding connection, which frees its subscription. */
     async releaseOne() {
       await page.evaluate(() => window.openeyeHolders.shift().socket.close());
@@ -156,12 +175,17 @@ async function openClients(context) {
   };
 }
 
-async function logIn(page) {
+async function logIn(page, { username, password } = state) {
   await page.goto(`${state.url}/`);
-  await page.getByRole("textbox", { name: "Username" }).fill(state.username);
-  await page.getByRole("textbox", { name: "Password" }).fill(state.password);
+  await page.getByRole("textbox", { name: "Username" }).fill(username);
+  await page.getByRole("textbox", { name: "Password" }).fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/auth/"), { timeout: LOAD_TIMEOUT_MS });
+  // The frontend trades the code in the address for tokens and keeps them;
+  // leaving the page before that would lose the session.
+  await page.waitForFunction(() => localStorage.getItem("hassTokens") !== null, null, {
+    timeout: LOAD_TIMEOUT_MS,
+  });
 }
 
 function card(page) {
@@ -185,19 +209,24 @@ async function screenshot(page, name) {
   step(`screenshot ${path.relative(process.cwd(), file)}`);
 }
 
-const context = await chromium.launchPersistentContext(path.join(work, "chromium-profile"), {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: CHROMIUM_ARGS,
-  // Chromium keeps crash reports and caches under XDG folders; they go to the
-  // work folder too, so that nothing is left in the home folder.
-  env: {
-    ...process.env,
-    XDG_CONFIG_HOME: path.join(work, "xdg-config"),
-    XDG_CACHE_HOME: path.join(work, "xdg-cache"),
-  },
-  viewport: { width: 1280, height: 1100 },
-});
+/** Starts Chromium with a fresh profile of its own in the work folder. */
+function launch(profile) {
+  return chromium.launchPersistentContext(path.join(work, profile), {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    // Chromium keeps crash reports and caches under XDG folders; they go to the
+    // work folder too, so that nothing is left in the home folder.
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(work, "xdg-config"),
+      XDG_CACHE_HOME: path.join(work, "xdg-cache"),
+    },
+    viewport: { width: 1280, height: 1100 },
+  });
+}
+
+const context = await launch("chromium-owner");
 const pageErrors = [];
 const page = context.pages()[0] ?? (await context.newPage());
 try {
@@ -280,6 +309,27 @@ try {
   );
   step("one subscription was freed and the card returned to Live by itself; pushes arrive again");
   await screenshot(page, "3-live-again.png");
+
+  // A user who is not an administrator ----------------------------------
+  // In a browser of their own (no shared tokens). The owner's page is closed
+  // first only to keep two cores free; the viewer's limit is their own.
+  await page.goto("about:blank");
+  const viewerLogin = await clients.createUser("E2E viewer");
+  const viewerContext = await launch("chromium-viewer");
+  const viewerPage = viewerContext.pages()[0] ?? (await viewerContext.newPage());
+  viewerPage.on("pageerror", (error) => pageErrors.push(error));
+  try {
+    await logIn(viewerPage, viewerLogin);
+    await viewerPage.goto(`${state.url}${state.dashboard}`);
+    const viewerCard = card(viewerPage);
+    await viewerCard.statusIs("live", "Live");
+    await until(() => viewerCard.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the viewer's counters");
+    assert.equal(await viewerPage.getByTestId("openeye-teach").count(), 0, "no teaching controls for a plain user");
+    step("a user who is not an administrator sees the card Live, without the teaching controls");
+    await screenshot(viewerPage, "4-viewer.png");
+  } finally {
+    await viewerContext.close();
+  }
 
   await clients.close();
   const ours = pageErrors.filter((error) => `${error.stack}`.includes("/openeye/frontend/"));
