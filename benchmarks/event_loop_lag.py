@@ -1,0 +1,144 @@
+"""Home Assistant's event-loop lag, without OpenEye, with OpenEye idle, and with four cameras.
+
+Run from the project root (it needs ../shared/media):
+
+    .venv/bin/python benchmarks/event_loop_lag.py [--seconds 60]
+
+It starts a real ``hass`` process in a temporary folder (tests/real_hass.py)
+with a probe integration (benchmarks/probe/openeye_loop_probe) that
+schedules a timer every 10 ms inside Home Assistant's event loop and records
+how late each one runs. Phases, each measured for ``--seconds``:
+
+1. Home Assistant alone (OpenEye not set up yet);
+2. OpenEye set up with two people taught, no camera (idle);
+3. four cameras playing the Hamilton clip in a loop at its own pace
+   (640x360, 30 fps, people in view), with a dashboard subscribed to
+   everything OpenEye pushes.
+
+It prints the lateness percentiles (p50, p99, max) and the CPU that Home
+Assistant's process and the workers used in each phase. It prints figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from pathlib import Path
+import sys
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.real_hass import RealHass, WsClient  # noqa: E402 - after the path
+
+MEDIA = ROOT.parent / "shared" / "media"
+CLIP = MEDIA / "short_hamilton_clip.mp4"
+PROBE = Path(__file__).resolve().parent / "probe" / "openeye_loop_probe"
+TICKS = os.sysconf("SC_CLK_TCK")
+PHOTOS = {
+    "Lin-Manuel Miranda": MEDIA / "lin-manuel-miranda.png",
+    "Alex Lacamoire": MEDIA / "alex-lacamoire.png",
+}
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user plus system CPU seconds of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def drain(ws: aiohttp.ClientWebSocketResponse, counts: dict[str, int]) -> None:
+    """Read a dashboard's messages until it closes, counting them."""
+    async for raw in ws:
+        if raw.type is not aiohttp.WSMsgType.TEXT:
+            return
+        data = json.loads(raw.data)
+        count = len(data) if isinstance(data, list) else 1
+        counts["messages"] = counts.get("messages", 0) + count
+
+
+async def measure(hass: RealHass, probe: WsClient, label: str, seconds: float) -> dict[str, Any]:
+    """Reset the probe, wait, and print the lag and CPU of one phase."""
+    pids = [hass.pid, *hass.worker_pids()]
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    await probe.command({"type": "openeye_loop_probe/lag", "reset": True})
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    lag = await probe.command({"type": "openeye_loop_probe/lag", "reset": True})
+    elapsed = time.monotonic() - started
+    hass_cpu = 100 * (cpu_seconds(hass.pid) - before[hass.pid]) / elapsed
+    workers_cpu = 100 * sum(cpu_seconds(pid) - before[pid] for pid in pids[1:]) / elapsed
+    print(
+        f"{label:<48} p50 {lag['p50_ms']:6.2f} ms  p99 {lag['p99_ms']:6.2f} ms  "
+        f"max {lag['max_ms']:7.2f} ms  ({lag['samples']} ticks)  "
+        f"CPU: Home Assistant {hass_cpu:4.1f} %, {len(pids) - 1} worker(s) {workers_cpu:5.1f} %",
+        flush=True,
+    )
+    return dict(lag)
+
+
+async def main(seconds: float) -> None:
+    """Run the phases and print the comparison."""
+    print(
+        f"{os.cpu_count()} cores; lateness of a 10 ms timer in Home Assistant's event loop, "
+        f"{seconds:g} s per phase"
+    )
+    with tempfile.TemporaryDirectory(prefix="openeye-lag-") as folder:
+        config = Path(folder)
+        cameras = config / "cameras"
+        cameras.mkdir()
+        hass = RealHass(
+            config,
+            allowlist=(MEDIA, cameras),
+            extra_integrations=(PROBE,),
+            extra_yaml="openeye_loop_probe:\n",
+        )
+        async with hass:
+            await hass.onboard()
+            probe = await hass.websocket()
+            # Let start-up settle (onboarding writes, lazy imports) before the first phase.
+            await asyncio.sleep(10)
+            bare = await measure(hass, probe, "Home Assistant without OpenEye", seconds)
+            entry_id = await hass.setup_openeye()
+            for name, photo in PHOTOS.items():
+                await hass.call_service(
+                    "openeye", "enroll_face", {"name": name, "image_path": str(photo)}
+                )
+            await asyncio.sleep(5)
+            idle = await measure(hass, probe, "OpenEye idle (2 people, no camera)", seconds)
+            for index in range(4):
+                link = cameras / f"camera_{index}.mp4"
+                link.symlink_to(CLIP)
+                await hass.add_camera(entry_id, f"Camera {index}", str(link))
+            dashboard = await hass.websocket()
+            await dashboard.send({"type": "openeye/subscribe"})
+            counts: dict[str, int] = {}
+            reader = asyncio.create_task(drain(dashboard.ws, counts))
+            await asyncio.sleep(10)
+            busy = await measure(
+                hass, probe, "four 640x360 cameras, one dashboard subscribed", seconds
+            )
+            reader.cancel()
+            await dashboard.close()
+            await probe.close()
+    print(
+        f"\np99 with four cameras minus p99 idle: {busy['p99_ms'] - idle['p99_ms']:+.2f} ms "
+        f"(target: within 10 ms); without OpenEye p99 {bare['p99_ms']:.2f} ms; "
+        f"the dashboard received {counts.get('messages', 0)} messages"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="measuring time per phase")
+    asyncio.run(main(parser.parse_args().seconds))
