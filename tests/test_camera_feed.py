@@ -7,10 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockPlatform,
+    mock_platform,
+)
 
 from custom_components.openeye import camera_feed
 from custom_components.openeye.const import (
@@ -87,3 +93,55 @@ async def test_snapshot_camera_fails_and_recovers(
     )
     await hass.async_block_till_done()
     assert hub._feeds[camera.camera_id].interval == 0.5
+
+
+class _HangingCamera(Camera):
+    """A camera whose snapshot never arrives, like a camera that stopped answering."""
+
+    _attr_name = "Hanging"
+
+    def __init__(self) -> None:
+        """Create the camera and the event it never sets."""
+        super().__init__()
+        self.asked = asyncio.Event()
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """Wait forever for a picture."""
+        self.asked.set()
+        await asyncio.Event().wait()
+        return None  # pragma: no cover - never reached
+
+
+async def test_unload_while_a_snapshot_hangs(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Unloading stops a feed that waits for a snapshot.
+
+    Home Assistant's camera helper turns the cancellation into an ordinary
+    error; the feed must still stop instead of polling on.
+    """
+    camera = _HangingCamera()
+
+    async def _setup_platform(
+        hass: HomeAssistant, config: Any, add_entities: Any, discovery_info: Any = None
+    ) -> None:
+        add_entities([camera])
+
+    mock_platform(hass, "hanging.camera", MockPlatform(async_setup_platform=_setup_platform))
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "hanging"}})
+    await hass.async_block_till_done()
+    hass.config_entries.async_add_subentry(
+        loaded_entry,
+        ConfigSubentry(
+            data={CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY, CONF_CAMERA_ENTITY_ID: "camera.hanging"},
+            subentry_type=SUBENTRY_CAMERA,
+            title="Hanging",
+            unique_id="camera.hanging",
+        ),
+    )
+    await hass.async_block_till_done()
+    await asyncio.wait_for(camera.asked.wait(), 10)
+    async with asyncio.timeout(15):
+        assert await hass.config_entries.async_unload(loaded_entry.entry_id)

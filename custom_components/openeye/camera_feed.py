@@ -55,6 +55,7 @@ class SnapshotFeed:
         self.interval = interval
         self._on_status = on_status
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start polling in a background task owned by Home Assistant."""
@@ -66,6 +67,7 @@ class SnapshotFeed:
         """Stop polling and wait until the task has ended."""
         if self._task is None:
             return
+        self._stopping = True
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -76,11 +78,16 @@ class SnapshotFeed:
         failures = 0
         streaming = False
         self._on_status(SourceStatus.CONNECTING, None, None)
-        while True:
+        while not self._stopping:
             started = time.monotonic()
             try:
                 image = await async_get_image(self._hass, self._entity_id, SNAPSHOT_TIMEOUT)
             except HomeAssistantError as err:
+                if self._stopping:
+                    # Home Assistant's camera helper turns a cancellation into
+                    # "Unable to get image"; without this check a stopping
+                    # feed would sleep and poll on, and its stop never return.
+                    return
                 failures += 1
                 streaming = False
                 delay = min(BACKOFF_INITIAL * 2 ** (failures - 1), BACKOFF_MAX)
