@@ -10,6 +10,8 @@ from typing import Any
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -125,7 +127,10 @@ async def test_unload_while_a_snapshot_hangs(
     camera = _HangingCamera()
 
     async def _setup_platform(
-        hass: HomeAssistant, config: Any, add_entities: Any, discovery_info: Any = None
+        hass: HomeAssistant,
+        config: ConfigType,
+        add_entities: AddEntitiesCallback,
+        discovery_info: DiscoveryInfoType | None = None,
     ) -> None:
         add_entities([camera])
 

@@ -55,7 +55,7 @@ class SnapshotFeed:
         self.interval = interval
         self._on_status = on_status
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._stop = asyncio.Event()
 
     def start(self) -> None:
         """Start polling in a background task owned by Home Assistant."""
@@ -67,7 +67,7 @@ class SnapshotFeed:
         """Stop polling and wait until the task has ended."""
         if self._task is None:
             return
-        self._stopping = True
+        self._stop.set()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -78,12 +78,12 @@ class SnapshotFeed:
         failures = 0
         streaming = False
         self._on_status(SourceStatus.CONNECTING, None, None)
-        while not self._stopping:
+        while not self._stop.is_set():
             started = time.monotonic()
             try:
                 image = await async_get_image(self._hass, self._entity_id, SNAPSHOT_TIMEOUT)
             except HomeAssistantError as err:
-                if self._stopping:
+                if self._stop.is_set():
                     # Home Assistant's camera helper turns a cancellation into
                     # "Unable to get image"; without this check a stopping
                     # feed would sleep and poll on, and its stop never return.
