@@ -9,11 +9,13 @@ import pytest
 
 # OPENEYE_TEST_MEDIA points elsewhere, e.g. at a missing folder to check what
 # the suite covers on a fresh clone without ../shared.
+# Resolved, because Home Assistant compares real paths with its allowlist:
+# a ../shared that is a symbolic link must not look like another folder.
 MEDIA = Path(
     os.environ.get(
         "OPENEYE_TEST_MEDIA", Path(__file__).resolve().parents[1].parent / "shared" / "media"
     )
-)
+).resolve()
 
 requires_media = pytest.mark.skipif(
     not MEDIA.is_dir(),

@@ -8,6 +8,7 @@ it is taught from the stored unknown face, its next appearance is recognised.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,9 @@ async def test_unknown_face_taught_then_recognised(
     while ("alert", "unknown_face") not in kinds or ("camera_event", "unknown_face") not in kinds:
         event = (await client.receive_json())["event"]
         kinds.add((event["type"], event.get("alert_type") or event.get("event_type")))
+        if event["type"] == "camera_event" and event["event_type"] == "unknown_face":
+            # The push carries this very face, not just the camera's latest.
+            assert base64.b64decode(event["data"]["thumbnail"]).startswith(b"\xff\xd8")
     assert ("camera_event", "face_detected") in kinds
 
     # Teach the stored unknown face; it is no longer offered as unknown.

@@ -8,6 +8,7 @@ messages for websocket subscribers, the moment they happen.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -100,6 +101,11 @@ def person_device_identifier(person_id: str) -> tuple[str, str]:
     return (DOMAIN, f"person_{person_id}")
 
 
+def _base64(data: bytes) -> str:
+    """Return bytes as base64 text for JSON messages."""
+    return base64.b64encode(data).decode("ascii")
+
+
 def settings_from_options(options: dict[str, Any]) -> AnalysisSettings:
     """Return the pipeline's analysis settings for the entry's options."""
     merged = {**OPTION_DEFAULTS, **options}
@@ -157,6 +163,11 @@ class OpenEyeHub:
         await self.pool.async_set_gallery(self.gallery.known_faces())
         for subentry in self._camera_subentries():
             await self._async_add_camera(subentry)
+        # A person still in view across a restart is the same visit: start
+        # from the sightings the gallery kept, not from nothing.
+        for person in self.gallery.people.values():
+            if person.last_seen and (camera := self.cameras.get(person.last_camera_id or "")):
+                camera.last_recognised[person.person_id] = person.last_seen
         self._unsubscribe.append(
             async_track_time_change(self.hass, self._midnight, hour=0, minute=0, second=0)
         )
@@ -316,6 +327,10 @@ class OpenEyeHub:
     @callback
     def _handle_result(self, result: WorkerResult) -> None:
         """Turn one worker result into entity updates, bus events and pushes."""
+        if self._stopped:
+            # Results still in flight while the workers stop must not start
+            # timers or write entities of an entry that is going away.
+            return
         match result:
             case SourceStatusChanged():
                 # Snapshot-fed cameras report their status from their feed.
@@ -343,8 +358,10 @@ class OpenEyeHub:
 
     def _set_status(self, camera_id: str, status: SourceStatus, detail: str | None) -> None:
         """Record a camera's source status; log and alert once when it goes and comes back."""
-        if (camera := self.cameras.get(camera_id)) is None or (
-            camera.status is status and camera.status_detail == detail
+        if (
+            self._stopped
+            or (camera := self.cameras.get(camera_id)) is None
+            or (camera.status is status and camera.status_detail == detail)
         ):
             return
         was_available = camera.available
@@ -518,7 +535,8 @@ class OpenEyeHub:
                     "box",
                     "image_url",
                 )
-            },
+            }
+            | {"thumbnail": _base64(result.crop_jpeg)},
             result.decided_at,
         )
         self.notify_statistics_changed()
@@ -576,6 +594,9 @@ class OpenEyeHub:
             "track_id": result.track_id,
             "box": list(result.box),
             "image_url": image_url,
+            # This face itself: the image entity behind image_url shows
+            # whatever face came last by the time a client fetches it.
+            "thumbnail": _base64(result.crop_jpeg),
         }
         self._publish_camera_event(camera, "unknown_face", when, payload, result.decided_at)
         self._publish(

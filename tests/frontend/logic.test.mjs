@@ -304,6 +304,19 @@ describe("reduceMessage", () => {
     assert.equal(next.cameras[0], state.cameras[0]);
   });
 
+  it("shows an event's own face when the server sends its thumbnail", () => {
+    const message = recognized({ name: "Ada" });
+    message.data.thumbnail = "/9j/4AAQSkZJRg";
+    const state = reduceMessage(createState(), message, ALL);
+    assert.equal(state.feed[0].image_url, "data:image/jpeg;base64,/9j/4AAQSkZJRg");
+    assert.equal(state.lastRecognition.image_url, "data:image/jpeg;base64,/9j/4AAQSkZJRg");
+    // A malformed thumbnail falls back to the camera's latest-face image.
+    const fallback = recognized({ name: "Bo" });
+    fallback.data.thumbnail = "<script>";
+    const next = reduceMessage(createState(), fallback, ALL);
+    assert.match(next.feed[0].image_url, /^\/api\/image_proxy\/image\.face\?token=Bo&openeye_ts=\d+$/);
+  });
+
   it("returns the same state when a statistics_update changes nothing", () => {
     const state = reduceMessage(createState(), { type: "statistics_update", statistics: statistics() }, ALL);
     assert.equal(reduceMessage(state, { type: "statistics_update", statistics: statistics() }, ALL), state);

@@ -474,7 +474,9 @@ export function normalizeCameraEvent(msg) {
     person_id: cleanText(data.person_id),
     person_name: cleanText(data.person_name),
     confidence: cleanConfidence(data.confidence),
-    image_url: eventImageUrl(data.image_url, timestamp),
+    // The event's own face when the server sends it; the camera's
+    // latest-face image otherwise (it may show a later face by now).
+    image_url: thumbnailSrc(data.thumbnail) ?? eventImageUrl(data.image_url, timestamp),
     message: null,
   };
   // A recognition without a name says nothing; treat it as malformed.
@@ -497,7 +499,7 @@ export function normalizeAlert(msg) {
     timestamp,
     person_name: cleanText(data.person_name),
     confidence: null,
-    image_url: eventImageUrl(data.image_url, timestamp),
+    image_url: thumbnailSrc(data.thumbnail) ?? eventImageUrl(data.image_url, timestamp),
     message: cleanText(msg.message),
   };
 }
