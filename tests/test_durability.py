@@ -13,13 +13,16 @@ import asyncio
 import contextlib
 from pathlib import Path
 import time
+from typing import Any
 
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.openeye.gallery_store import UnknownFaceRecord
 from tests.faces import one_face_jpeg
 from tests.real_hass import HassError, RealHass
 
@@ -138,3 +141,36 @@ async def test_devices_hang_below_openeye_after_a_restart(
     ]
     assert [device.via_device_id for device in people] == [hub_device.id]
     assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_delayed_gallery_save_tolerates_faces_added_meanwhile(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delayed save is built in an executor thread while the event loop keeps adding faces.
+
+    Home Assistant's ``Store`` calls the data function of ``async_delay_save``
+    in its executor; a stranger stored by the event loop at that moment must
+    not break the save (iterating a dict that changes size raises). The
+    interleaving is forced here: the first record's conversion stores a new face.
+    """
+    gallery = loaded_entry.runtime_data.gallery
+    for index in range(3):
+        gallery.unknown[f"u{index}"] = _stranger(f"u{index}")
+    late = _stranger("late")
+    convert = UnknownFaceRecord.as_storage
+
+    def convert_while_the_loop_adds(record: UnknownFaceRecord) -> dict[str, Any]:
+        gallery.unknown.setdefault(late.unknown_id, late)
+        return convert(record)
+
+    monkeypatch.setattr(UnknownFaceRecord, "as_storage", convert_while_the_loop_adds)
+    data = await hass.async_add_executor_job(gallery._data)
+    assert [record["id"] for record in data["unknown"]] == ["u0", "u1", "u2"]
+    assert "late" in gallery.unknown, "the newcomer is in the next save"
+
+
+def _stranger(unknown_id: str) -> UnknownFaceRecord:
+    """Return an unknown face record."""
+    return UnknownFaceRecord(
+        unknown_id, "camera", "Door", dt_util.utcnow(), [0.0] * 128, b"\xff\xd8", None
+    )

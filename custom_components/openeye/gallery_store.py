@@ -179,10 +179,18 @@ class GalleryStore:
         self.statistics = dict(data.get("statistics", {}))
 
     def _data(self) -> dict[str, Any]:
-        """Return everything as the JSON document written to storage."""
+        """Return everything as the JSON document written to storage.
+
+        Home Assistant calls this in an executor thread for delayed saves,
+        while the event loop may add a face: the dicts are copied first (one
+        step under the interpreter lock) and only the copies are walked. The
+        records' fields are reassigned on change, never mutated in place (a
+        person's encodings are a new list), so reading them here is safe.
+        """
+        people, unknown = list(self.people.values()), list(self.unknown.values())
         return {
-            "people": [person.as_storage() for person in self.people.values()],
-            "unknown": [record.as_storage() for record in self.unknown.values()],
+            "people": [person.as_storage() for person in people],
+            "unknown": [record.as_storage() for record in unknown],
             "statistics": self.statistics,
         }
 
