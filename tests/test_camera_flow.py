@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockPlatform,
+    mock_platform,
+)
 
 from custom_components.openeye.const import (
     CONF_CAMERA_ENTITY_ID,
@@ -89,6 +98,7 @@ async def test_add_url_checks_address_and_frame(
         ("rtsp://", "invalid_url"),
         ("relative/path.mp4", "invalid_url"),
         (str(outside), "path_not_allowed"),
+        (f"file://{outside}", "path_not_allowed"),
         (str(not_video), "cannot_open"),
     ):
         result = await hass.config_entries.subentries.async_configure(
@@ -164,5 +174,149 @@ async def test_flow_needs_a_loaded_entry(
     result = await hass.config_entries.subentries.async_init(
         (config_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
     )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_same_address_twice_and_unreachable_streams(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    """A source already watched is refused; a stream nobody serves cannot be opened."""
+    video = media_dir / "door.mp4"
+    write_face_video(str(video), frames=5)
+    flow_id = await _start(hass, loaded_entry, "url")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Door", CONF_URL: str(video)}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    flow_id = await _start(hass, loaded_entry, "url")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Again", CONF_URL: str(video)}
+    )
+    assert result["errors"] == {"base": "already_configured"}
+    # Port 9 (discard) has no listener on this loopback address: refused at once.
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Again", CONF_URL: "rtsp://127.0.0.1:9/stream"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "cannot_open"}
+
+
+async def test_address_cannot_be_checked_without_the_face_engine(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    media_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When workers cannot start, the form says the source cannot be opened, and saves nothing."""
+    # A models package without its model files shadows the real one in the worker.
+    fake = tmp_path / "site" / "face_recognition_models"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('"""A models package whose files are missing."""\n')
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    video = media_dir / "door.mp4"
+    write_face_video(str(video), frames=5)
+    for _ in range(2):
+        # The first attempt finds out that the engine cannot load; the second
+        # is refused by the pool at once.
+        flow_id = await _start(hass, loaded_entry, "url")
+        result = await hass.config_entries.subentries.async_configure(
+            flow_id, {CONF_NAME: "Door", CONF_URL: str(video)}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_URL: "cannot_open"}
+    assert loaded_entry.subentries == {}
+
+
+class _StreamOnlyCamera(Camera):
+    """A camera that gives no snapshot, only a stream address (or neither)."""
+
+    def __init__(self, name: str, stream: str | None) -> None:
+        """Name the camera and remember its stream address."""
+        super().__init__()
+        self._attr_name = name
+        self._attr_unique_id = name
+        self._stream = stream
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """Give no picture, as a stream-only camera does."""
+        return None
+
+    async def stream_source(self) -> str | None:
+        """Return the stream address, if any."""
+        return self._stream
+
+
+async def test_camera_entity_without_snapshots_needs_a_stream(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A camera with no picture is accepted if it has a stream, refused otherwise."""
+
+    async def _setup_platform(
+        hass: HomeAssistant,
+        config: ConfigType,
+        add_entities: AddEntitiesCallback,
+        discovery_info: DiscoveryInfoType | None = None,
+    ) -> None:
+        add_entities(
+            [
+                _StreamOnlyCamera("Blind", None),
+                _StreamOnlyCamera("Streaming", "rtsp://127.0.0.1:9/stream"),
+            ]
+        )
+
+    mock_platform(hass, "streamonly.camera", MockPlatform(async_setup_platform=_setup_platform))
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "streamonly"}})
+    await hass.async_block_till_done()
+    flow_id = await _start(hass, loaded_entry, "camera_entity")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Blind", CONF_CAMERA_ENTITY_ID: "camera.blind"}
+    )
+    assert result["errors"] == {CONF_CAMERA_ENTITY_ID: "cannot_open"}
+    # A state without its camera: what is left when the camera's integration did not load.
+    hass.states.async_set("camera.orphan", "unavailable")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Orphan", CONF_CAMERA_ENTITY_ID: "camera.orphan"}
+    )
+    assert result["errors"] == {CONF_CAMERA_ENTITY_ID: "cannot_open"}
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Streaming", CONF_CAMERA_ENTITY_ID: "camera.streaming"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CAMERA_ENTITY_ID] == "camera.streaming"
+
+
+async def test_reconfigure_a_camera_entity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, face_camera: str
+) -> None:
+    """A camera entity's subentry is changed with its own form; not while OpenEye is stopped."""
+    flow_id = await _start(hass, loaded_entry, "camera_entity")
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_NAME: "Door", CONF_CAMERA_ENTITY_ID: face_camera}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    [subentry_id] = loaded_entry.subentries
+
+    result = await loaded_entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "camera_entity"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Front", CONF_CAMERA_ENTITY_ID: face_camera}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert loaded_entry.subentries[subentry_id].title == "Front"
+    hub: OpenEyeHub = loaded_entry.runtime_data
+    assert hub.cameras[subentry_id].name == "Front"
+
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    result = await loaded_entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
