@@ -39,6 +39,7 @@ from custom_components.openeye.pipeline.messages import (
 from custom_components.openeye.pipeline.pool import WorkerPool, WorkerUnavailableError
 from custom_components.openeye.pipeline.settings import AnalysisSettings, SourceSettings
 from custom_components.openeye.pipeline.still import analyze_still
+from custom_components.openeye.pipeline.worker import WORKER_NICENESS
 from tests.faces import mirrored_face_jpeg, one_face_jpeg, two_faces_jpeg, write_face_video
 from tests.pipeline.astronaut import (
     ASTRONAUT_ID,
@@ -114,6 +115,9 @@ async def test_still_images_in_a_lazily_started_worker_without_home_assistant(
         pool.async_analyze_image(one_face_jpeg()), pool.async_analyze_image(mirrored_face_jpeg())
     )
     (pid,) = pool.worker_pids
+    # Workers yield the cores to their owner (Home Assistant's event loop).
+    expected = min(os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, 19)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == expected
     assert [len(first.faces), len(second.faces)] == [1, 1]
     assert first.faces[0].person_id is None
     assert first.request_id != second.request_id

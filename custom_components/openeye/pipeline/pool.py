@@ -32,6 +32,10 @@ the other core meanwhile. When a worker has more cameras than it can analyse,
 every camera's analysis rate drops a little (11.5 frames a second alone, 8 with
 four cameras) but never its latency, because each source only ever hands over
 its newest frame.
+
+Workers lower their own CPU priority (niceness +10): when the cameras keep
+every core busy, the kernel runs Home Assistant's event loop first
+(``benchmarks/event_loop_lag.py`` compares both priorities).
 """
 
 from __future__ import annotations

@@ -79,6 +79,9 @@ MAX_IDLE_WAIT = 1.0
 ERROR_LOG_INTERVAL = 60.0
 # How long sources and probes get to stop when the worker exits.
 STOP_TIMEOUT = 5.0
+# How much lower than its owner's a worker's CPU priority is (added to the
+# niceness, whose range ends at 19). See benchmarks/event_loop_lag.py.
+WORKER_NICENESS = 10
 
 
 class Channel:
@@ -479,6 +482,20 @@ class Worker:
         self._reader.join(max(deadline - time.monotonic(), 0.0))
 
 
+def lower_priority() -> None:
+    """Give this process a lower CPU priority than its owner's.
+
+    When the cameras keep every core busy, the kernel should still run Home
+    Assistant's event loop at once and let analysis wait: a frame analysed a
+    few milliseconds later costs nothing, while a late event loop delays every
+    integration. Raising one's own niceness needs no privilege.
+    """
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError as err:  # pragma: no cover - only refused by unusual security policies
+        _LOGGER.warning("The worker keeps its priority: %s", err)
+
+
 def main(argv: list[str]) -> int:
     """Run a worker on the socket descriptor given as ``--fd``; return the exit code."""
     parser = argparse.ArgumentParser(prog="openeye-worker")
@@ -497,6 +514,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A crash inside dlib or FFmpeg prints the Python stack to the inherited stderr.
     faulthandler.enable()
+    lower_priority()
     try:
         try:
             engine = FaceEngine()
