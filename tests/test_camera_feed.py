@@ -10,14 +10,9 @@ from typing import Any
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    MockPlatform,
-    mock_platform,
 )
 
 from custom_components.openeye import camera_feed
@@ -30,7 +25,7 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import SourceStatus
 from tests.faces import one_face_jpeg
-from tests.helpers import flush_entity_writes
+from tests.helpers import flush_entity_writes, setup_test_cameras
 
 
 async def _wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> None:
@@ -125,18 +120,7 @@ async def test_unload_while_a_snapshot_hangs(
     error; the feed must still stop instead of polling on.
     """
     camera = _HangingCamera()
-
-    async def _setup_platform(
-        hass: HomeAssistant,
-        config: ConfigType,
-        add_entities: AddEntitiesCallback,
-        discovery_info: DiscoveryInfoType | None = None,
-    ) -> None:
-        add_entities([camera])
-
-    mock_platform(hass, "hanging.camera", MockPlatform(async_setup_platform=_setup_platform))
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "hanging"}})
-    await hass.async_block_till_done()
+    await setup_test_cameras(hass, "hanging", [camera])
     hass.config_entries.async_add_subentry(
         loaded_entry,
         ConfigSubentry(

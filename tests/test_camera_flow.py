@@ -10,14 +10,9 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    MockPlatform,
-    mock_platform,
 )
 
 from custom_components.openeye.const import (
@@ -31,7 +26,9 @@ from custom_components.openeye.const import (
     SUBENTRY_CAMERA,
 )
 from custom_components.openeye.hub import OpenEyeHub
+from tests.broken_engine import hide_face_models
 from tests.faces import write_face_video
+from tests.helpers import setup_test_cameras
 
 
 async def _start(hass: HomeAssistant, entry: MockConfigEntry, menu: str) -> str:
@@ -212,11 +209,7 @@ async def test_address_cannot_be_checked_without_the_face_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When workers cannot start, the form says the source cannot be opened, and saves nothing."""
-    # A models package without its model files shadows the real one in the worker.
-    fake = tmp_path / "site" / "face_recognition_models"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text('"""A models package whose files are missing."""\n')
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    hide_face_models(tmp_path, monkeypatch)
     video = media_dir / "door.mp4"
     write_face_video(str(video), frames=5)
     for _ in range(2):
@@ -256,23 +249,14 @@ async def test_camera_entity_without_snapshots_needs_a_stream(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """A camera with no picture is accepted if it has a stream, refused otherwise."""
-
-    async def _setup_platform(
-        hass: HomeAssistant,
-        config: ConfigType,
-        add_entities: AddEntitiesCallback,
-        discovery_info: DiscoveryInfoType | None = None,
-    ) -> None:
-        add_entities(
-            [
-                _StreamOnlyCamera("Blind", None),
-                _StreamOnlyCamera("Streaming", "rtsp://127.0.0.1:9/stream"),
-            ]
-        )
-
-    mock_platform(hass, "streamonly.camera", MockPlatform(async_setup_platform=_setup_platform))
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "streamonly"}})
-    await hass.async_block_till_done()
+    await setup_test_cameras(
+        hass,
+        "streamonly",
+        [
+            _StreamOnlyCamera("Blind", None),
+            _StreamOnlyCamera("Streaming", "rtsp://127.0.0.1:9/stream"),
+        ],
+    )
     flow_id = await _start(hass, loaded_entry, "camera_entity")
     result = await hass.config_entries.subentries.async_configure(
         flow_id, {CONF_NAME: "Blind", CONF_CAMERA_ENTITY_ID: "camera.blind"}

@@ -32,6 +32,7 @@ from custom_components.openeye.const import (
     SUBENTRY_CAMERA,
 )
 from custom_components.openeye.hub import OpenEyeHub
+from tests.broken_engine import hide_face_models
 from tests.faces import mirrored_face_jpeg, one_face_jpeg, write_face_video
 from tests.helpers import flush_entity_writes
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
@@ -338,11 +339,7 @@ async def test_engine_that_cannot_load_raises_a_repair_issue(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Model files missing in the worker: a repair issue, and clear errors instead of hangs."""
-    # A models package without its model files shadows the real one in the worker.
-    fake = tmp_path / "site" / "face_recognition_models"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text('"""A models package whose files are missing."""\n')
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    hide_face_models(tmp_path, monkeypatch)
     hub = _hub(loaded_entry)
     from homeassistant.exceptions import HomeAssistantError  # noqa: PLC0415
 

@@ -44,6 +44,7 @@ from custom_components.openeye.pipeline.pool import (
 )
 from custom_components.openeye.pipeline.protocol import HEADER, receive_message, send_message
 from custom_components.openeye.pipeline.settings import AnalysisSettings, SourceSettings
+from tests.broken_engine import hide_face_models
 from tests.media import media, requires_media
 from tests.pipeline.leaks import child_pids, open_fds
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
@@ -381,11 +382,7 @@ async def test_engine_failure_is_reported_once_and_refuses_work(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without model files the worker reports EngineFailed; the pool refuses work, no restarts."""
-    # A models package without its model files, found first on the workers' path.
-    fake = tmp_path / "face_recognition_models"
-    (fake / "models").mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    hide_face_models(tmp_path, monkeypatch)
 
     def faulty_owner(result: WorkerResult) -> None:
         """Record, then fail the way a defect in the owner's handler would."""

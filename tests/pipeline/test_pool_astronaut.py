@@ -40,6 +40,7 @@ from custom_components.openeye.pipeline.pool import WorkerPool, WorkerUnavailabl
 from custom_components.openeye.pipeline.settings import AnalysisSettings, SourceSettings
 from custom_components.openeye.pipeline.still import analyze_still
 from custom_components.openeye.pipeline.worker import WORKER_NICENESS
+from tests.broken_engine import hide_face_models
 from tests.faces import mirrored_face_jpeg, one_face_jpeg, two_faces_jpeg, write_face_video
 from tests.pipeline.astronaut import (
     ASTRONAUT_ID,
@@ -424,11 +425,7 @@ async def test_engine_failure_in_two_workers_is_reported_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Two workers without the models both fail; the owner hears of it once, nothing restarts."""
-    # A models package without its model files, found first on the workers' path.
-    fake = tmp_path / "face_recognition_models"
-    (fake / "models").mkdir(parents=True)
-    (fake / "__init__.py").write_text("")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    hide_face_models(tmp_path, monkeypatch)
     pool = WorkerPool(results, max_workers=2, restart_backoff=(0.05, 0.1))
     try:
         await pool.async_add_camera("front", None, SourceSettings())
