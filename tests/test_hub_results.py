@@ -147,6 +147,36 @@ async def test_the_same_stranger_counts_once(hass: HomeAssistant) -> None:
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_a_stranger_who_keeps_coming_back_is_one_visit(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each sighting within the presence time extends the stranger's visit, as for a person."""
+    entry, hub = await _hub(hass)
+    events = async_capture_events(hass, EVENT_UNKNOWN_FACE)
+    # Every four minutes, one minute less than the presence time of five.
+    for _ in range(4):
+        hub._handle_result(_unknown(1, 0.10))
+        freezer.tick(timedelta(minutes=4))
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert hub.statistics.unknown_faces_today == 1
+
+    # Away for longer than the presence time: a new visit.
+    freezer.tick(timedelta(minutes=2))
+    hub._handle_result(_unknown(2, 0.10))
+    await hass.async_block_till_done()
+    assert len(events) == 2
+    assert len(hub.gallery.unknown) == 2
+
+    # A stranger taught or purged meanwhile is forgotten with the record.
+    hub.gallery.unknown.clear()
+    hub._handle_result(_unknown(3, 0.10))
+    await hass.async_block_till_done()
+    assert len(events) == 3
+    assert set(hub._stranger_seen) <= set(hub.gallery.unknown)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_late_results_are_ignored(hass: HomeAssistant) -> None:
     """Results for a removed camera or a removed person change nothing and raise nothing."""
     entry, hub = await _hub(hass)

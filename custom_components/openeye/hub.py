@@ -135,6 +135,10 @@ class OpenEyeHub:
         self._feeds: dict[str, SnapshotFeed] = {}
         self._presence_timers: dict[str, CALLBACK_TYPE] = {}
         self._failed_timers: dict[str, CALLBACK_TYPE] = {}
+        # When each stored stranger was last seen again (by unknown face id):
+        # a stranger who keeps coming back within the presence time is one
+        # visit, as a known person is.
+        self._stranger_seen: dict[str, datetime] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._stopped = False
         self._gallery_loaded = False
@@ -614,16 +618,31 @@ class OpenEyeHub:
     def _is_recent_unknown(
         self, camera_id: str, encoding: tuple[float, ...], when: datetime
     ) -> bool:
-        """Return whether the same stranger was stored at this camera within the presence time."""
+        """Return whether this stranger is one stored at this camera and still on the same visit.
+
+        A visit lasts while the stranger comes back within the presence time
+        of the last sighting; each sighting that matches extends it.
+        """
+        seen = self._stranger_seen
+        for unknown_id in seen.keys() - self.gallery.unknown.keys():
+            del seen[unknown_id]  # Taught, purged or pruned meanwhile.
         recent = [
-            record.encoding
+            record
             for record in self.gallery.unknown.values()
-            if record.camera_id == camera_id and when - record.timestamp < self.presence_timeout
+            if record.camera_id == camera_id
+            and when - max(record.timestamp, seen.get(record.unknown_id, record.timestamp))
+            < self.presence_timeout
         ]
         if not recent or not encoding:
             return False
-        distances = np.linalg.norm(np.asarray(recent) - np.asarray(encoding), axis=1)
-        return bool(distances.min() <= self.settings.tolerance)
+        distances = np.linalg.norm(
+            np.asarray([record.encoding for record in recent]) - np.asarray(encoding), axis=1
+        )
+        closest = int(distances.argmin())
+        if distances[closest] > self.settings.tolerance:
+            return False
+        seen[recent[closest].unknown_id] = when
+        return True
 
     def _figures(self, result: Figures) -> None:
         """Keep a camera's periodic figures for its diagnostic sensors and statistics."""
