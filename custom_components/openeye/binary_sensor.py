@@ -9,12 +9,16 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import OpenEyeCameraEntity, OpenEyePersonEntity
-from .hub import SIGNAL_CAMERA_ADDED, SIGNAL_PERSON_ADDED, OpenEyeConfigEntry
+from .entity import (
+    OpenEyeCameraEntity,
+    OpenEyePersonEntity,
+    async_add_camera_entities,
+    async_add_person_entities,
+)
+from .hub import OpenEyeConfigEntry
 
 # Entities are pushed by the hub; Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -34,22 +38,12 @@ async def async_setup_entry(
 ) -> None:
     """Add a motion sensor per camera and a presence sensor per person, as they come."""
     hub = entry.runtime_data
-
-    @callback
-    def _add_camera(camera_id: str) -> None:
-        async_add_entities([MotionSensor(hub, camera_id, MOTION)], config_subentry_id=camera_id)
-
-    @callback
-    def _add_person(person_id: str) -> None:
-        if (person := hub.gallery.people.get(person_id)) is not None:
-            async_add_entities([PresenceSensor(hub, person, PRESENCE)])
-
-    for camera_id in hub.cameras:
-        _add_camera(camera_id)
-    for person_id in hub.gallery.people:
-        _add_person(person_id)
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CAMERA_ADDED, _add_camera))
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_PERSON_ADDED, _add_person))
+    async_add_camera_entities(
+        entry, async_add_entities, lambda camera_id: [MotionSensor(hub, camera_id, MOTION)]
+    )
+    async_add_person_entities(
+        entry, async_add_entities, lambda person: [PresenceSensor(hub, person, PRESENCE)]
+    )
 
 
 class MotionSensor(OpenEyeCameraEntity, BinarySensorEntity):

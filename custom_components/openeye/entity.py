@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 import time
 from typing import Any, Final
 
@@ -9,13 +10,17 @@ from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .camera_state import CameraState
 from .const import DOMAIN
 from .gallery_store import Person
 from .hub import (
+    SIGNAL_CAMERA_ADDED,
     SIGNAL_HUB_UPDATED,
+    SIGNAL_PERSON_ADDED,
+    OpenEyeConfigEntry,
     OpenEyeHub,
     person_device_identifier,
     signal_camera_updated,
@@ -25,6 +30,49 @@ from .hub import (
 # No entity writes its state more than once in this many seconds: a busy
 # camera must not flood the state machine and the recorder.
 MIN_WRITE_INTERVAL: Final = 1.0
+
+
+@callback
+def async_add_camera_entities(
+    entry: OpenEyeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_of: Callable[[str], Iterable[Entity]],
+) -> None:
+    """Add the entities ``entities_of`` gives for each camera, now and as cameras are added.
+
+    A camera's entities belong to its config subentry, so that removing the
+    camera removes them.
+    """
+    hub = entry.runtime_data
+
+    @callback
+    def _add(camera_id: str) -> None:
+        """Add one camera's entities."""
+        async_add_entities(entities_of(camera_id), config_subentry_id=camera_id)
+
+    for camera_id in hub.cameras:
+        _add(camera_id)
+    entry.async_on_unload(async_dispatcher_connect(hub.hass, SIGNAL_CAMERA_ADDED, _add))
+
+
+@callback
+def async_add_person_entities(
+    entry: OpenEyeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_of: Callable[[Person], Iterable[Entity]],
+) -> None:
+    """Add the entities ``entities_of`` gives for each person, now and at each enrollment."""
+    hub = entry.runtime_data
+
+    @callback
+    def _add(person_id: str) -> None:
+        """Add one person's entities, unless the person is already gone again."""
+        if (person := hub.gallery.people.get(person_id)) is not None:
+            async_add_entities(entities_of(person))
+
+    for person_id in hub.gallery.people:
+        _add(person_id)
+    entry.async_on_unload(async_dispatcher_connect(hub.hass, SIGNAL_PERSON_ADDED, _add))
 
 
 class OpenEyeEntity(Entity):

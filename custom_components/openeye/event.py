@@ -12,8 +12,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .entity import MIN_WRITE_INTERVAL, OpenEyeCameraEntity
-from .hub import SIGNAL_CAMERA_ADDED, OpenEyeConfigEntry, OpenEyeHub, signal_camera_event
+from .entity import MIN_WRITE_INTERVAL, OpenEyeCameraEntity, async_add_camera_entities
+from .hub import OpenEyeConfigEntry, OpenEyeHub, signal_camera_event
 
 # Entities are pushed by the hub; Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -47,14 +47,9 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity per camera, as cameras come."""
     hub = entry.runtime_data
-
-    @callback
-    def _add_camera(camera_id: str) -> None:
-        async_add_entities([CameraEvents(hub, camera_id)], config_subentry_id=camera_id)
-
-    for camera_id in hub.cameras:
-        _add_camera(camera_id)
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CAMERA_ADDED, _add_camera))
+    async_add_camera_entities(
+        entry, async_add_entities, lambda camera_id: [CameraEvents(hub, camera_id)]
+    )
 
 
 class CameraEvents(OpenEyeCameraEntity, EventEntity):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import OpenEyeCameraEntity
-from .hub import SIGNAL_CAMERA_ADDED, OpenEyeConfigEntry, OpenEyeHub
+from .entity import OpenEyeCameraEntity, async_add_camera_entities
+from .hub import OpenEyeConfigEntry, OpenEyeHub
 
 # Entities are pushed by the hub; Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -25,14 +24,9 @@ async def async_setup_entry(
 ) -> None:
     """Add an image entity per camera, as cameras come."""
     hub = entry.runtime_data
-
-    @callback
-    def _add_camera(camera_id: str) -> None:
-        async_add_entities([LatestFaceImage(hub, camera_id)], config_subentry_id=camera_id)
-
-    for camera_id in hub.cameras:
-        _add_camera(camera_id)
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CAMERA_ADDED, _add_camera))
+    async_add_camera_entities(
+        entry, async_add_entities, lambda camera_id: [LatestFaceImage(hub, camera_id)]
+    )
 
 
 class LatestFaceImage(OpenEyeCameraEntity, ImageEntity):

@@ -14,14 +14,19 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .camera_state import CameraState
-from .entity import OpenEyeCameraEntity, OpenEyeHubEntity, OpenEyePersonEntity
+from .entity import (
+    OpenEyeCameraEntity,
+    OpenEyeHubEntity,
+    OpenEyePersonEntity,
+    async_add_camera_entities,
+    async_add_person_entities,
+)
 from .gallery_store import Person
-from .hub import SIGNAL_CAMERA_ADDED, SIGNAL_PERSON_ADDED, OpenEyeConfigEntry, OpenEyeHub
+from .hub import OpenEyeConfigEntry, OpenEyeHub
 from .pipeline.messages import SourceStatus
 
 # Entities are pushed by the hub; Home Assistant never polls them.
@@ -170,25 +175,16 @@ async def async_setup_entry(
     """Add the OpenEye device's sensors, and each camera's and person's as they come."""
     hub = entry.runtime_data
     async_add_entities(HubSensor(hub, description) for description in HUB_SENSORS)
-
-    @callback
-    def _add_camera(camera_id: str) -> None:
-        async_add_entities(
-            (CameraSensor(hub, camera_id, description) for description in CAMERA_SENSORS),
-            config_subentry_id=camera_id,
-        )
-
-    @callback
-    def _add_person(person_id: str) -> None:
-        if (person := hub.gallery.people.get(person_id)) is not None:
-            async_add_entities(PersonSensor(hub, person, d) for d in PERSON_SENSORS)
-
-    for camera_id in hub.cameras:
-        _add_camera(camera_id)
-    for person_id in hub.gallery.people:
-        _add_person(person_id)
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CAMERA_ADDED, _add_camera))
-    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_PERSON_ADDED, _add_person))
+    async_add_camera_entities(
+        entry,
+        async_add_entities,
+        lambda camera_id: [CameraSensor(hub, camera_id, d) for d in CAMERA_SENSORS],
+    )
+    async_add_person_entities(
+        entry,
+        async_add_entities,
+        lambda person: [PersonSensor(hub, person, d) for d in PERSON_SENSORS],
+    )
 
 
 class HubSensor(OpenEyeHubEntity, SensorEntity):
