@@ -2,7 +2,7 @@
 
 Run from the project root (it needs ../shared/media):
 
-    .venv/bin/python benchmarks/event_loop_lag.py [--seconds 60]
+    .venv/bin/python benchmarks/event_loop_lag.py [--seconds 60] [--size 1920x1080]
 
 It starts a real ``hass`` process in a temporary folder (tests/real_hass.py)
 with a probe integration (benchmarks/probe/openeye_loop_probe) that
@@ -17,6 +17,11 @@ how late each one runs. Phases, each measured for ``--seconds``:
    (niceness +10, as OpenEye starts them);
 4. the same with the workers put back at Home Assistant's priority, for
    comparison: what the lower priority is worth.
+
+With ``--size`` the cameras play the clip upscaled to that size (written to
+the temporary folder first, as benchmarks/high_resolution.py does): four
+1080p cameras keep both cores of this machine busy, where the priorities
+matter.
 
 It prints the lateness percentiles (p50, p99, max) and the CPU that Home
 Assistant's process and the workers used in each phase. It prints figures only.
@@ -38,6 +43,8 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from high_resolution import upscale  # noqa: E402 - benchmarks/ is this script's folder
 
 from tests.real_hass import RealHass, WsClient  # noqa: E402 - after the path
 
@@ -90,7 +97,7 @@ async def measure(hass: RealHass, probe: WsClient, label: str, seconds: float) -
     return dict(lag)
 
 
-async def main(seconds: float) -> None:
+async def main(seconds: float, size: tuple[int, int] | None) -> None:
     """Run the phases and print the comparison."""
     print(
         f"{os.cpu_count()} cores; lateness of a 10 ms timer in Home Assistant's event loop, "
@@ -100,6 +107,10 @@ async def main(seconds: float) -> None:
         config = Path(folder)
         cameras = config / "cameras"
         cameras.mkdir()
+        clip, resolution = CLIP, "640x360"
+        if size is not None:
+            clip, resolution = cameras / "clip.mp4", f"{size[0]}x{size[1]}"
+            upscale(CLIP, clip, size)
         hass = RealHass(
             config,
             allowlist=(MEDIA, cameras),
@@ -121,7 +132,7 @@ async def main(seconds: float) -> None:
             idle = await measure(hass, probe, "OpenEye idle (2 people, no camera)", seconds)
             for index in range(4):
                 link = cameras / f"camera_{index}.mp4"
-                link.symlink_to(CLIP)
+                link.symlink_to(clip)
                 await hass.add_camera(entry_id, f"Camera {index}", str(link))
             dashboard = await hass.websocket()
             await dashboard.send({"type": "openeye/subscribe"})
@@ -129,7 +140,7 @@ async def main(seconds: float) -> None:
             reader = asyncio.create_task(drain(dashboard.ws, counts))
             await asyncio.sleep(10)
             busy = await measure(
-                hass, probe, "four 640x360 cameras, one dashboard subscribed", seconds
+                hass, probe, f"four {resolution} cameras, one dashboard subscribed", seconds
             )
             niceness = os.getpriority(os.PRIO_PROCESS, hass.pid)
             for pid in hass.worker_pids():
@@ -151,4 +162,11 @@ async def main(seconds: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="measuring time per phase")
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument(
+        "--size",
+        type=lambda text: tuple(int(part) for part in text.split("x")),
+        default=None,
+        help="play the clip upscaled to WIDTHxHEIGHT (default: as it is, 640x360)",
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.size))
