@@ -18,11 +18,12 @@ STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
 PROBE_TIMEOUT = 15.0
 
 
-def validate_url(hass: HomeAssistant, url: str) -> str | None:
+async def async_validate_url(hass: HomeAssistant, url: str) -> str | None:
     """Return an error key for an unusable address, or None.
 
     Streams must use a scheme OpenCV reads from cameras; local files must lie
-    inside Home Assistant's ``allowlist_external_dirs``.
+    inside Home Assistant's ``allowlist_external_dirs`` (checked in an
+    executor thread, since the check resolves links on disk).
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme in STREAM_SCHEMES:
@@ -33,7 +34,7 @@ def validate_url(hass: HomeAssistant, url: str) -> str | None:
         return "unsupported_scheme"
     if not Path(url).is_absolute():
         return "invalid_url"
-    if not hass.config.is_allowed_path(url):
+    if not await hass.async_add_executor_job(hass.config.is_allowed_path, url):
         return "path_not_allowed"
     return None
 

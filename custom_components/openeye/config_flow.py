@@ -24,7 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .camera_probe import async_probe_camera_entity, async_probe_url, validate_url
+from .camera_probe import async_probe_camera_entity, async_probe_url, async_validate_url
 from .const import (
     CONF_CAMERA_ENTITY_ID,
     CONF_DETECTION_RATE,
@@ -247,7 +247,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             url = user_input[CONF_URL].strip()
-            if error := validate_url(self.hass, url):
+            if error := await async_validate_url(self.hass, url):
                 errors[CONF_URL] = error
             elif self._duplicate(url):
                 errors["base"] = "already_configured"

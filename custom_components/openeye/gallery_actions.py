@@ -42,8 +42,14 @@ class EnrollResult:
         }
 
 
-def _read_file(path: Path) -> bytes:
-    """Read an image file, refusing one larger than the enrollment limit."""
+def _read_allowed_file(hass: HomeAssistant, name: str) -> bytes:
+    """Read an image file inside the allowed folders, refusing one over the enrollment limit.
+
+    Runs in an executor thread: checking the allowlist resolves links on disk.
+    """
+    if not hass.config.is_allowed_path(name):
+        raise OpenEyeValidationError("path_not_allowed", {"path": name})
+    path = Path(name)
     if not path.is_file():
         raise OpenEyeValidationError("file_not_found", {"path": str(path)})
     if path.stat().st_size > MAX_ENROLL_IMAGE_BYTES:
@@ -55,9 +61,7 @@ def _read_file(path: Path) -> bytes:
 
 async def async_image_from_path(hass: HomeAssistant, path: str) -> bytes:
     """Return the bytes of an image file inside Home Assistant's allowed folders."""
-    if not hass.config.is_allowed_path(path):
-        raise OpenEyeValidationError("path_not_allowed", {"path": path})
-    return await hass.async_add_executor_job(_read_file, Path(path))
+    return await hass.async_add_executor_job(_read_allowed_file, hass, path)
 
 
 async def async_image_from_camera(hass: HomeAssistant, entity_id: str) -> bytes:
