@@ -45,26 +45,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from high_resolution import upscale  # noqa: E402 - benchmarks/ is this script's folder
+from process_figures import cpu_seconds  # noqa: E402 - benchmarks/ is this script's folder
 
 from tests.real_hass import RealHass, WsClient  # noqa: E402 - after the path
 
 MEDIA = ROOT.parent / "shared" / "media"
 CLIP = MEDIA / "short_hamilton_clip.mp4"
 PROBE = Path(__file__).resolve().parent / "probe" / "openeye_loop_probe"
-TICKS = os.sysconf("SC_CLK_TCK")
 PHOTOS = {
     "Lin-Manuel Miranda": MEDIA / "lin-manuel-miranda.png",
     "Alex Lacamoire": MEDIA / "alex-lacamoire.png",
 }
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user plus system CPU seconds of a process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 async def drain(ws: aiohttp.ClientWebSocketResponse, counts: dict[str, int]) -> None:

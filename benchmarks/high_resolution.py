@@ -28,11 +28,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass, field
-import importlib.util
 import os
 from pathlib import Path
 import statistics
-import sys
 import tempfile
 import time
 
@@ -45,26 +43,14 @@ PHOTOS = {
     "Lin-Manuel Miranda": MEDIA / "lin-manuel-miranda.png",
     "Alex Lacamoire": MEDIA / "alex-lacamoire.png",
 }
-BOOTSTRAP = ROOT / "custom_components" / "openeye" / "pipeline" / "bootstrap.py"
-TICKS = os.sysconf("SC_CLK_TCK")
 FPS = 30000 / 1001
 # Where Lin-Manuel Miranda appears in the clip (1-based frames, ../shared/media/README.md):
 # small from frame 1, close from frame 85.
 APPEARANCES = (1, 85)
 
 
-def _load_pipeline_without_home_assistant() -> None:
-    """Register the package stubs that workers use, so no Home Assistant is imported here."""
-    spec = importlib.util.spec_from_file_location("openeye_bootstrap", BOOTSTRAP)
-    assert spec is not None
-    assert spec.loader is not None
-    bootstrap = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bootstrap)
-    sys.path.insert(0, str(ROOT))
-    bootstrap.install_package_stubs()
-
-
-_load_pipeline_without_home_assistant()
+from process_figures import cpu_seconds, memory_kib  # noqa: E402 - benchmarks/ is this script's folder
+import standalone_pipeline  # noqa: E402, F401 - before the pipeline: no Home Assistant
 
 from custom_components.openeye.pipeline.gallery import KnownFaces  # noqa: E402
 from custom_components.openeye.pipeline.messages import (  # noqa: E402
@@ -92,21 +78,6 @@ def upscale(source: Path, target: Path, size: tuple[int, int]) -> None:
     finally:
         writer.release()
         capture.release()
-
-
-def memory_mib(pid: int) -> float:
-    """Return the resident memory (RSS) of a process in MiB."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name == "Rss":
-            return int(rest.split()[0]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user plus system CPU seconds a process has used, its threads included."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 @dataclass
@@ -181,7 +152,7 @@ async def run(
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - started
         cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
-        rss = {pid: memory_mib(pid) for pid in pids}
+        rss = {pid: memory_kib(pid)[0] / 1024 for pid in pids}
         by_worker = pool.cameras_by_worker
     finally:
         await pool.async_stop()

@@ -26,7 +26,6 @@ worker process does. It prints figures only and asserts nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import importlib.util
 import json
 from pathlib import Path
 import statistics
@@ -47,7 +46,6 @@ PHOTOS = {
     "Lin-Manuel Miranda": MEDIA / "lin-manuel-miranda.png",
     "Alex Lacamoire": MEDIA / "alex-lacamoire.png",
 }
-BOOTSTRAP = ROOT / "custom_components" / "openeye" / "pipeline" / "bootstrap.py"
 REFERENCE_TOLERANCE = 0.5
 # Frames of one appearance may be this far apart (seconds) and still count as one.
 APPEARANCE_GAP = 1.0
@@ -56,18 +54,7 @@ APPEARANCE_GAP = 1.0
 DETECTION_GAP = 0.5
 
 
-def _load_pipeline_without_home_assistant() -> None:
-    """Register the package stubs that workers use, so no Home Assistant is imported."""
-    sys.path.insert(0, str(ROOT))
-    spec = importlib.util.spec_from_file_location("openeye_bootstrap", BOOTSTRAP)
-    assert spec is not None
-    assert spec.loader is not None
-    bootstrap = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bootstrap)
-    bootstrap.install_package_stubs()
-
-
-_load_pipeline_without_home_assistant()
+import standalone_pipeline  # noqa: E402 - before the pipeline: no Home Assistant
 
 from custom_components.openeye.pipeline.cli import (  # noqa: E402 - after the stubs
     load_gallery,
@@ -196,7 +183,7 @@ def rss():
     fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
     return {{key: int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM")}}
 figures = {{"bare": rss()}}
-spec = importlib.util.spec_from_file_location("bootstrap", {str(BOOTSTRAP)!r})
+spec = importlib.util.spec_from_file_location("bootstrap", {str(standalone_pipeline.BOOTSTRAP)!r})
 bootstrap = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bootstrap)
 bootstrap.install_package_stubs()

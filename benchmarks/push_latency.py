@@ -39,19 +39,13 @@ import time
 
 import aiohttp
 from doorway import MEDIA, camera_copies, doorway, percentile, teach
+from process_figures import cpu_seconds
 
 from tests.real_hass import RealHass
 
 USERS = 20
 CONNECTIONS_PER_USER = 5
 CAMERAS = 4
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user plus system CPU seconds of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 @dataclass

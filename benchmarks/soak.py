@@ -21,7 +21,6 @@ import argparse
 import asyncio
 from dataclasses import dataclass, field
 import json
-import os
 from pathlib import Path
 import statistics
 import sys
@@ -34,6 +33,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from process_figures import cpu_seconds, descriptor_count, memory_kib, thread_count  # noqa: E402 - benchmarks/ is this script's folder
+
 from tests.real_hass import RealHass  # noqa: E402 - after the path
 
 MEDIA = ROOT.parent / "shared" / "media"
@@ -42,23 +43,17 @@ PHOTOS = {
     "Lin-Manuel Miranda": MEDIA / "lin-manuel-miranda.png",
     "Alex Lacamoire": MEDIA / "alex-lacamoire.png",
 }
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def process_figures(pid: int) -> dict[str, float]:
     """Return RSS and PSS (MiB), threads, descriptors and CPU seconds of a process."""
-    rollup = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in {"Rss", "Pss"}:
-            rollup[name] = int(rest.split()[0]) / 1024
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    rss, pss = memory_kib(pid)
     return {
-        "rss": rollup["Rss"],
-        "pss": rollup["Pss"],
-        "threads": len(list(Path(f"/proc/{pid}/task").iterdir())),
-        "fds": len(list(Path(f"/proc/{pid}/fd").iterdir())),
-        "cpu": (int(stat[11]) + int(stat[12])) / TICKS,
+        "rss": rss / 1024,
+        "pss": pss / 1024,
+        "threads": thread_count(pid),
+        "fds": descriptor_count(pid),
+        "cpu": cpu_seconds(pid),
     }
 
 

@@ -21,34 +21,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 from pathlib import Path
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared" / "media" / "short_hamilton_clip.mp4"
-BOOTSTRAP = ROOT / "custom_components" / "openeye" / "pipeline" / "bootstrap.py"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _load_pipeline_without_home_assistant() -> None:
-    """Register the package stubs that workers use, so no Home Assistant is imported here."""
-    spec = importlib.util.spec_from_file_location("openeye_bootstrap", BOOTSTRAP)
-    assert spec is not None
-    assert spec.loader is not None
-    bootstrap = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bootstrap)
-    sys.path.insert(0, str(ROOT))
-    bootstrap.install_package_stubs()
-
-
-_load_pipeline_without_home_assistant()
+from process_figures import cpu_seconds, memory_kib  # noqa: E402 - benchmarks/ is this script's folder
+import standalone_pipeline  # noqa: E402, F401 - before the pipeline: no Home Assistant
 
 from custom_components.openeye.pipeline.messages import (  # noqa: E402
     Figures,
@@ -61,22 +47,6 @@ from custom_components.openeye.pipeline.settings import (  # noqa: E402
     AnalysisSettings,
     SourceSettings,
 )
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """Return (RSS, PSS) of a process in KiB."""
-    values: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in {"Rss", "Pss"}:
-            values[name] = int(rest.split()[0])
-    return values["Rss"], values["Pss"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user plus system CPU seconds a process has used, its threads included."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def start_times(count: int) -> list[float]:
