@@ -5,16 +5,46 @@ from __future__ import annotations
 from datetime import timedelta
 
 from homeassistant.components.camera import Camera
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     MockPlatform,
     async_fire_time_changed,
     mock_platform,
 )
+
+from custom_components.openeye.const import (
+    CONF_SOURCE_TYPE,
+    CONF_URL,
+    DOMAIN,
+    OPTION_DEFAULTS,
+    SOURCE_TYPE_URL,
+    SUBENTRY_CAMERA,
+)
+
+
+def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) -> MockConfigEntry:
+    """Return an OpenEye entry with default options and one camera reading ``url``."""
+    camera = ConfigSubentryData(
+        data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
+        subentry_type=SUBENTRY_CAMERA,
+        title=title,
+        unique_id=url,
+    )
+    if subentry_id is not None:
+        camera["subentry_id"] = subentry_id
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=DOMAIN,
+        title="OpenEye",
+        options=dict(OPTION_DEFAULTS),
+        subentries_data=[camera],
+    )
 
 
 async def flush_entity_writes(hass: HomeAssistant) -> None:

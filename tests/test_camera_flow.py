@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from homeassistant.components.camera import Camera
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -20,7 +19,6 @@ from custom_components.openeye.const import (
     CONF_SOURCE_TYPE,
     CONF_URL,
     DOMAIN,
-    OPTION_DEFAULTS,
     SOURCE_TYPE_ENTITY,
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
@@ -28,7 +26,7 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
 from tests.faces import write_face_video
-from tests.helpers import setup_test_cameras
+from tests.helpers import camera_entry, setup_test_cameras
 
 
 async def _start(hass: HomeAssistant, entry: MockConfigEntry, menu: str) -> str:
@@ -118,19 +116,7 @@ async def test_reconfigure_and_remove(
     write_face_video(str(video))
     other = media_dir / "yard.mp4"
     write_face_video(str(other), frames=20)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DOMAIN,
-        options=dict(OPTION_DEFAULTS),
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: str(video)},
-                subentry_type=SUBENTRY_CAMERA,
-                title="Garden",
-                unique_id=str(video),
-            )
-        ],
-    )
+    entry = camera_entry(str(video), title="Garden")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -19,19 +19,10 @@ import threading
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.openeye.const import (
-    CONF_SOURCE_TYPE,
-    CONF_URL,
-    DOMAIN,
-    OPTION_DEFAULTS,
-    SOURCE_TYPE_URL,
-    SUBENTRY_CAMERA,
-)
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import (
     FaceDetected,
@@ -43,7 +34,7 @@ from custom_components.openeye.pipeline.messages import (
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import write_face_video
-from tests.helpers import flush_entity_writes
+from tests.helpers import camera_entry, flush_entity_writes
 from tests.pipeline.leaks import child_pids, open_fds
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
@@ -58,24 +49,6 @@ def _hub(entry: MockConfigEntry) -> OpenEyeHub:
     """Return the entry's hub."""
     hub: OpenEyeHub = entry.runtime_data
     return hub
-
-
-def _camera_entry(url: str) -> MockConfigEntry:
-    """Return an OpenEye entry with one camera called Door reading ``url``."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DOMAIN,
-        title="OpenEye",
-        options=dict(OPTION_DEFAULTS),
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
-                subentry_type=SUBENTRY_CAMERA,
-                title="Door",
-                unique_id=url,
-            )
-        ],
-    )
 
 
 async def _wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> float:
@@ -129,7 +102,7 @@ def _lines(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecor
 
 async def _start(hass: HomeAssistant, url: str) -> tuple[MockConfigEntry, OpenEyeHub, ResultSpy]:
     """Set up OpenEye with one camera on ``url`` and wait until it streams."""
-    entry = _camera_entry(url)
+    entry = camera_entry(url)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = _hub(entry)
@@ -289,7 +262,7 @@ async def test_fifty_reloads_leave_no_process_thread_or_descriptor(
     """
     video = media_dir / "door.mp4"
     write_face_video(str(video))
-    entry = _camera_entry(str(video))
+    entry = camera_entry(str(video))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

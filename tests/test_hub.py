@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -27,14 +27,13 @@ from custom_components.openeye.const import (
     CONF_TOLERANCE,
     CONF_URL,
     DOMAIN,
-    OPTION_DEFAULTS,
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
 from tests.faces import mirrored_face_jpeg, one_face_jpeg, write_face_video
-from tests.helpers import flush_entity_writes
+from tests.helpers import camera_entry, flush_entity_writes
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
 
@@ -60,24 +59,6 @@ async def _wait_for(condition: Any, timeout: float = 30.0) -> None:  # noqa: ANN
     while not condition():
         assert loop.time() < deadline, "the awaited state did not come in time"
         await asyncio.sleep(0.1)
-
-
-def _camera_entry(url: str, title: str = "Door") -> MockConfigEntry:
-    """Return an OpenEye entry with one camera reading ``url``."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DOMAIN,
-        title="OpenEye",
-        options=dict(OPTION_DEFAULTS),
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
-                subentry_type=SUBENTRY_CAMERA,
-                title=title,
-                unique_id=url,
-            )
-        ],
-    )
 
 
 async def test_gallery_survives_a_restart(
@@ -215,7 +196,7 @@ async def test_reload_and_unload_leave_no_worker(hass: HomeAssistant, media_dir:
     """Reloading replaces the workers; unloading stops them; none is left behind."""
     video = media_dir / "door.mp4"
     write_face_video(str(video))
-    entry = _camera_entry(str(video))
+    entry = camera_entry(str(video))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -244,7 +225,7 @@ async def test_camera_drop_and_return(
     server = MjpegServer(astronaut_frames(), fps=10)
     server.start()
     try:
-        entry = _camera_entry(server.url)
+        entry = camera_entry(server.url)
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         hub = _hub(entry)

@@ -10,7 +10,6 @@ from datetime import timedelta
 import time
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -21,14 +20,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.openeye.const import (
-    CONF_SOURCE_TYPE,
-    CONF_URL,
     DOMAIN,
     EVENT_FACE_RECOGNIZED,
     EVENT_UNKNOWN_FACE,
-    OPTION_DEFAULTS,
-    SOURCE_TYPE_URL,
-    SUBENTRY_CAMERA,
 )
 from custom_components.openeye.gallery_store import Person
 from custom_components.openeye.hub import OpenEyeHub
@@ -45,24 +39,12 @@ from custom_components.openeye.pipeline.messages import (
     WorkerLog,
     WorkerReady,
 )
+from tests.helpers import camera_entry
 
 
 async def _hub(hass: HomeAssistant) -> tuple[MockConfigEntry, OpenEyeHub]:
     """Set up OpenEye with one camera whose address never answers."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=DOMAIN,
-        options=dict(OPTION_DEFAULTS),
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: "rtsp://192.0.2.1/door"},
-                subentry_id="door",
-                subentry_type=SUBENTRY_CAMERA,
-                title="Door",
-                unique_id="door",
-            )
-        ],
-    )
+    entry = camera_entry("rtsp://192.0.2.1/door", subentry_id="door")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub: OpenEyeHub = entry.runtime_data
