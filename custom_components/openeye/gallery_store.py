@@ -32,6 +32,11 @@ SAVE_DELAY: Final = 10
 MAX_ENCODINGS_PER_PERSON: Final = 20
 
 
+def base64_text(data: bytes) -> str:
+    """Return image bytes as base64 text, for storage and for JSON messages."""
+    return base64.b64encode(data).decode("ascii")
+
+
 @dataclass(slots=True)
 class Person:
     """A taught person."""
@@ -52,7 +57,7 @@ class Person:
             "name": self.name,
             "person_entity_id": self.person_entity_id,
             "encodings": self.encodings,
-            "thumbnail": base64.b64encode(self.thumbnail).decode("ascii"),
+            "thumbnail": base64_text(self.thumbnail),
             "created": self.created.isoformat(),
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "last_camera_id": self.last_camera_id,
@@ -94,7 +99,7 @@ class UnknownFaceRecord:
             "camera_name": self.camera_name,
             "timestamp": self.timestamp.isoformat(),
             "encoding": self.encoding,
-            "crop": base64.b64encode(self.crop).decode("ascii"),
+            "crop": base64_text(self.crop),
             "best_distance": self.best_distance,
         }
 

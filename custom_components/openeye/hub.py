@@ -8,7 +8,6 @@ messages for websocket subscribers, the moment they happen.
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -46,7 +45,7 @@ from .const import (
     SOURCE_TYPE_ENTITY,
     SUBENTRY_CAMERA,
 )
-from .gallery_store import GalleryStore, Person, UnknownFaceRecord
+from .gallery_store import GalleryStore, Person, UnknownFaceRecord, base64_text
 from .pipeline.messages import (
     EngineFailed,
     FaceDetected,
@@ -99,11 +98,6 @@ def signal_person_updated(person_id: str) -> str:
 def person_device_identifier(person_id: str) -> tuple[str, str]:
     """Return the device registry identifier of a person's device."""
     return (DOMAIN, f"person_{person_id}")
-
-
-def _base64(data: bytes) -> str:
-    """Return bytes as base64 text for JSON messages."""
-    return base64.b64encode(data).decode("ascii")
 
 
 def settings_from_options(options: dict[str, Any]) -> AnalysisSettings:
@@ -540,7 +534,7 @@ class OpenEyeHub:
                     "image_url",
                 )
             }
-            | {"thumbnail": _base64(result.crop_jpeg)},
+            | {"thumbnail": base64_text(result.crop_jpeg)},
             result.decided_at,
         )
         self.notify_statistics_changed()
@@ -600,7 +594,7 @@ class OpenEyeHub:
             "image_url": image_url,
             # This face itself: the image entity behind image_url shows
             # whatever face came last by the time a client fetches it.
-            "thumbnail": _base64(result.crop_jpeg),
+            "thumbnail": base64_text(result.crop_jpeg),
         }
         self._publish_camera_event(camera, "unknown_face", when, payload, result.decided_at)
         self._publish(

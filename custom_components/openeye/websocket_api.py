@@ -32,6 +32,7 @@ import voluptuous as vol
 from . import gallery_actions
 from .const import CONF_CAMERA_ENTITY_ID, CONF_MAX_SUBSCRIPTIONS, DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
+from .gallery_store import base64_text
 from .hub import SIGNAL_PUSH, OpenEyeHub
 from .services import loaded_hub
 
@@ -311,11 +312,6 @@ NAME = vol.All(str, vol.Length(max=MAX_NAME_LENGTH * 4))
 ID = vol.All(str, vol.Length(min=1, max=64))
 
 
-def _thumbnail(data: bytes) -> str:
-    """Return a JPEG thumbnail as base64 text."""
-    return base64.b64encode(data).decode("ascii")
-
-
 @websocket_api.websocket_command({vol.Required("type"): "openeye/people/list"})
 @websocket_api.async_response
 @_with_hub
@@ -334,7 +330,7 @@ async def ws_people_list(
                     "encodings": len(person.encodings),
                     "created": person.created.isoformat(),
                     "last_seen": person.last_seen.isoformat() if person.last_seen else None,
-                    "thumbnail": _thumbnail(person.thumbnail),
+                    "thumbnail": base64_text(person.thumbnail),
                 }
                 for person in hub.gallery.people.values()
             ]
@@ -434,7 +430,7 @@ async def ws_unknown_list(
                     "camera_id": record.camera_id,
                     "camera_name": record.camera_name,
                     "timestamp": record.timestamp.isoformat(),
-                    "thumbnail": _thumbnail(record.crop),
+                    "thumbnail": base64_text(record.crop),
                 }
                 for record in records
             ]
