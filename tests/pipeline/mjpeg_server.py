@@ -14,21 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 import threading
 from types import TracebackType
 from typing import Self
 
-import cv2
 import numpy as np
+from PIL import Image
+
+from tests.video_files import read_video
 
 BOUNDARY = "openeyeframe"
 
 
 def jpeg(image_rgb: np.ndarray, quality: int = 80) -> bytes:
     """Return JPEG bytes of an RGB image."""
-    ok, data = cv2.imencode(".jpg", image_rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return bytes(data)
+    buffer = BytesIO()
+    Image.fromarray(np.ascontiguousarray(image_rgb), "RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
 
 
 def astronaut_frames(count: int = 10) -> list[bytes]:
@@ -44,20 +47,8 @@ def astronaut_frames(count: int = 10) -> list[bytes]:
 
 def video_frames(path: str, step: int = 10, limit: int = 30) -> list[bytes]:
     """Return every ``step``-th frame of a video file as JPEG, at most ``limit`` of them."""
-    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
-    frames: list[bytes] = []
-    index = 0
-    try:
-        while len(frames) < limit:
-            ok, bgr = capture.read()
-            if not ok:
-                break
-            if index % step == 0:
-                frames.append(jpeg(bgr[:, :, ::-1]))
-            index += 1
-    finally:
-        capture.release()
-    return frames
+    frames = read_video(path, limit=step * limit)
+    return [jpeg(rgb) for _pts, rgb in frames[::step]]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -11,15 +11,17 @@ from dataclasses import dataclass
 import functools
 from typing import TYPE_CHECKING
 
-import cv2
+import av
 import numpy as np
 
 from custom_components.openeye.pipeline.engine import FaceEngine
+from custom_components.openeye.pipeline.frames import Frame
 from custom_components.openeye.pipeline.gallery import KnownFaces
 from custom_components.openeye.pipeline.images import decode_image
 from tests.media import media
 
 if TYPE_CHECKING:
+    from av.video.frame import VideoFrame
     from numpy.typing import NDArray
 
 CLIP = "short_hamilton_clip.mp4"
@@ -31,11 +33,20 @@ ALEX_ID = "alex"
 
 @dataclass(frozen=True, slots=True)
 class ClipFrame:
-    """One decoded frame of the clip: its 1-based number, its pts and its BGR pixels."""
+    """One decoded frame of the clip: its 1-based number, its pts and the decoder's picture."""
 
     number: int
     pts: float
-    image: NDArray[np.uint8]
+    video: VideoFrame
+
+    def frame(self, timestamp: float | None = None) -> Frame:
+        """Return the picture as a new frame for the analyzer (its conversions not shared)."""
+        return Frame(self.video, self.pts, self.pts if timestamp is None else timestamp)
+
+    @property
+    def rgb(self) -> NDArray[np.uint8]:
+        """Return the picture in RGB at full size."""
+        return self.frame().rgb()
 
 
 @functools.cache
@@ -67,27 +78,27 @@ def reference_gallery() -> KnownFaces:
 @functools.cache
 def clip_frames() -> tuple[ClipFrame, ...]:
     """Return every frame of the Hamilton clip with its pts, decoded once."""
-    capture = cv2.VideoCapture(str(media(CLIP)))
     frames: list[ClipFrame] = []
-    try:
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                break
-            pts = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
-            frames.append(ClipFrame(len(frames) + 1, pts, np.asarray(image, dtype=np.uint8)))
-    finally:
-        capture.release()
+    with av.open(str(media(CLIP))) as container:
+        stream = container.streams.video[0]
+        start = stream.start_time or 0
+        for video in container.decode(stream):
+            pts = float((video.pts - start) * stream.time_base)
+            frames.append(ClipFrame(len(frames) + 1, pts, video))
     return tuple(frames)
 
 
 @functools.cache
-def astronaut_bgr() -> NDArray[np.uint8]:
-    """Return scikit-image's astronaut photo (a real face, no shared media needed) in BGR."""
+def astronaut_rgb() -> NDArray[np.uint8]:
+    """Return scikit-image's astronaut photo (a real face, no shared media needed) in RGB."""
     from skimage import data  # noqa: PLC0415 - only the tests that use it pay for the import
 
-    rgb = np.asarray(data.astronaut(), dtype=np.uint8)
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+    return np.ascontiguousarray(data.astronaut(), dtype=np.uint8)
+
+
+def picture(rgb: NDArray[np.uint8], pts: float, timestamp: float | None = None) -> Frame:
+    """Return an RGB picture as a frame for the analyzer, taken at ``pts``."""
+    return Frame.from_rgb(rgb, pts, pts if timestamp is None else timestamp)
 
 
 def frame_number(pts: float) -> int:

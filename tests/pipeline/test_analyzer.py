@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import math
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import pytest
 
@@ -27,12 +26,14 @@ from custom_components.openeye.pipeline.messages import (
     UnknownFace,
 )
 from custom_components.openeye.pipeline.settings import AnalysisSettings
+from tests.faces import decode
 from tests.pipeline.real_faces import (
     ALEX_ID,
     LIN_ID,
     ClipFrame,
-    astronaut_bgr,
+    astronaut_rgb,
     clip_frames,
+    picture,
     reference_gallery,
     shared_engine,
 )
@@ -69,8 +70,7 @@ def run_clip(
         if skip and frame.pts < analyzer.next_due():
             continue
         events.extend(
-            (frame.number, event)
-            for event in analyzer.process(frame.image, frame.pts, 1e9 + frame.pts)
+            (frame.number, event) for event in analyzer.process(frame.frame(1e9 + frame.pts))
         )
     if finish and last is not None:
         events.extend((last.number, event) for event in analyzer.finish(last.pts, 1e9 + last.pts))
@@ -110,8 +110,7 @@ def test_lin_manuel_miranda_is_recognised(clip_run: Run) -> None:
     assert 60 <= right - left <= 110
     assert 0 <= left < right <= 640
     assert 0 <= top < bottom <= 360
-    crop = cv2.imdecode(np.frombuffer(recognised.crop_jpeg, np.uint8), cv2.IMREAD_COLOR)
-    assert crop is not None
+    crop = decode(recognised.crop_jpeg)
     assert max(crop.shape[:2]) <= 160
 
 
@@ -200,7 +199,7 @@ def test_patch_encodings_equal_whole_frame_encodings(engine: FaceEngine) -> None
     """Encoding from the pixels around a face gives the whole frame's encoding."""
     frames = clip_frames()
     for number in (90, 150, 240):
-        rgb = np.ascontiguousarray(frames[number - 1].image[:, :, ::-1])
+        rgb = frames[number - 1].rgb
         (box,) = engine.detect(rgb, upsample=0)
         top, bottom, left, right = _patch_bounds(box, *rgb.shape[:2])
         patch = np.ascontiguousarray(rgb[top:bottom, left:right])
@@ -314,25 +313,25 @@ def test_scheduling_follows_motion_tracks_and_settings(engine: FaceEngine) -> No
     analyzer = CameraAnalyzer("sched", engine, AnalysisSettings(), KnownFaces())
     assert analyzer.next_due() == -math.inf
     grey = np.full((90, 160, 3), 128, np.uint8)
-    analyzer.process(grey, 1.0, 1.0)
+    analyzer.process(picture(grey, 1.0, 1.0))
     assert analyzer.next_due() == pytest.approx(1.1 - SCHEDULE_SLACK)
     assert not analyzer.is_due(1.05)
     assert analyzer.is_due(1.1)
     # Not due: nothing happens, and nothing is counted.
-    assert analyzer.process(grey, 1.05, 1.05) == []
+    assert analyzer.process(picture(grey, 1.05, 1.05)) == []
     analyzer.update_settings(AnalysisSettings(motion_rate=2.0, motion_sensitivity=100))
     assert analyzer.settings.motion_rate == 2.0
     assert analyzer.next_due() == pytest.approx(1.5 - SCHEDULE_SLACK)
-    events = analyzer.process(grey, 1.5, 1.5)
+    events = analyzer.process(picture(grey, 1.5, 1.5))
     assert [event.type for event in events] == ["motion_started"]
     assert analyzer.motion
     # With motion, detections (5 a second) are due before the next motion check.
     assert analyzer.next_due() == pytest.approx(1.7 - SCHEDULE_SLACK)
-    assert analyzer.process(grey, 1.7, 1.7) == []
+    assert analyzer.process(picture(grey, 1.7, 1.7)) == []
     assert analyzer.figures(1.7, 1.7, 8).frames_analysed == 3
     # A timeline that restarts (a looping file) closes the old one first.
     assert analyzer.is_due(0.0)
-    events = analyzer.process(grey, 0.0, 2.0)
+    events = analyzer.process(picture(grey, 0.0, 2.0))
     assert [event.type for event in events] == ["motion_ended", "motion_started"]
     assert events[0].pts == 1.7
 
@@ -343,7 +342,7 @@ def test_no_rate_means_never(engine: FaceEngine) -> None:
         "off", engine, AnalysisSettings(motion_rate=0.0, motion_sensitivity=100), KnownFaces()
     )
     assert analyzer.next_due() == math.inf
-    assert analyzer.process(astronaut_bgr(), 0.0, 0.0) == []
+    assert analyzer.process(picture(astronaut_rgb(), 0.0)) == []
     assert analyzer.figures(1.0, 1.0, 10).frames_analysed == 0
 
 
@@ -351,13 +350,13 @@ def test_a_track_lost_undecided_reports_no_person(engine: FaceEngine) -> None:
     """A face seen once and gone for the timeout is lost without a decision."""
     settings = AnalysisSettings(motion_sensitivity=100, samples_to_decide=3)
     analyzer = CameraAnalyzer("astro", engine, settings, KnownFaces())
-    events = analyzer.process(astronaut_bgr(), 0.0, 0.0)
+    events = analyzer.process(picture(astronaut_rgb(), 0.0))
     assert [event.type for event in events] == ["motion_started", "face_detected"]
     assert analyzer.faces_in_view == 1
-    grey = np.full_like(astronaut_bgr(), 128)
+    grey = np.full_like(astronaut_rgb(), 128)
     later: list[CameraEvent] = []
     for step in range(1, 15):
-        later.extend(analyzer.process(grey, step / 10, step / 10))
+        later.extend(analyzer.process(picture(grey, step / 10)))
     lost = [event for event in later if isinstance(event, FaceLost)]
     assert [(event.track_id, event.person_id, event.duration) for event in lost] == [(1, None, 0.0)]
     assert lost[0].pts == pytest.approx(1.2)

@@ -25,7 +25,7 @@ from custom_components.openeye.pipeline.messages import (
 from custom_components.openeye.pipeline.settings import AnalysisSettings
 from tests.faces import astronaut_head_rgb
 from tests.pipeline.astronaut import ASTRONAUT_ID, astronaut_gallery
-from tests.pipeline.real_faces import shared_engine
+from tests.pipeline.real_faces import picture, shared_engine
 
 # Every frame counts as motion, and five frames a second are all due for detection.
 SETTINGS = AnalysisSettings(motion_sensitivity=100)
@@ -33,8 +33,8 @@ STEP = 0.2
 
 
 def head_frame(index: int) -> NDArray[np.uint8]:
-    """Return frame ``index`` of the face video (BGR): the head on grey, moved 8 px a frame."""
-    head = astronaut_head_rgb()[:, :, ::-1]
+    """Return frame ``index`` of the face video (RGB): the head on grey, moved 8 px a frame."""
+    head = astronaut_head_rgb()
     frame = np.full((360, 640, 3), 90, dtype=np.uint8)
     left = 20 + (index * 8) % (640 - head.shape[1] - 40)
     frame[50 : 50 + head.shape[0], left : left + head.shape[1]] = head
@@ -45,7 +45,9 @@ def feed(analyzer: CameraAnalyzer, first: int, count: int) -> list[CameraEvent]:
     """Feed frames ``first`` to ``first + count - 1``, one every STEP seconds; return the events."""
     events: list[CameraEvent] = []
     for index in range(first, first + count):
-        events.extend(analyzer.process(head_frame(index), index * STEP, 1e9 + index * STEP))
+        events.extend(
+            analyzer.process(picture(head_frame(index), index * STEP, 1e9 + index * STEP))
+        )
     return events
 
 

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 import pytest
 
@@ -33,6 +32,7 @@ from custom_components.openeye.pipeline.messages import (
     WorkerReady,
 )
 from custom_components.openeye.pipeline.settings import AnalysisSettings
+from tests.faces import encode
 from tests.media import media
 from tests.pipeline.mjpeg_server import MjpegServer, jpeg
 from tests.pipeline.real_faces import (
@@ -43,6 +43,7 @@ from tests.pipeline.real_faces import (
     reference_gallery,
     shared_engine,
 )
+from tests.video_files import write_video
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -207,10 +208,7 @@ def test_realtime_file(gallery: Path) -> None:
 def test_realtime_file_to_its_end(gallery: Path, tmp_path: Path) -> None:
     """A short file read in real time ends by itself, with the progress bar at 100 %."""
     short = tmp_path / "short.avi"
-    writer = cv2.VideoWriter(str(short), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (320, 240))
-    for index in range(15):
-        writer.write(np.full((240, 320, 3), 10 * index, np.uint8))
-    writer.release()
+    write_video(short, (np.full((240, 320, 3), 10 * index, np.uint8) for index in range(15)), 30.0)
     status, out, err = run(
         "scan", str(short), "--gallery", str(gallery), "--realtime", terminal=True
     )
@@ -223,7 +221,7 @@ def test_realtime_file_to_its_end(gallery: Path, tmp_path: Path) -> None:
 @pytest.fixture
 def clip_camera(socket_enabled: None) -> Iterator[MjpegServer]:
     """Serve frames 85-130 of the clip (Lin-Manuel Miranda) as an MJPEG camera."""
-    frames = [jpeg(np.ascontiguousarray(f.image[:, :, ::-1])) for f in clip_frames()[84:130]]
+    frames = [jpeg(f.rgb) for f in clip_frames()[84:130]]
     with MjpegServer(frames, fps=15) as camera:
         yield camera
 
@@ -300,7 +298,9 @@ def test_gallery_without_usable_faces(tmp_path: Path) -> None:
     """Photos without a face, with several faces or not images are reported, then the error."""
     folder = tmp_path / "gallery"
     (folder / "Nobody").mkdir(parents=True)
-    cv2.imwrite(str(folder / "Nobody" / "grey.png"), np.full((200, 200, 3), 128, np.uint8))
+    (folder / "Nobody" / "grey.png").write_bytes(
+        encode(np.full((200, 200, 3), 128, np.uint8), ".png")
+    )
     (folder / "Nobody" / "broken.jpg").write_bytes(b"not a jpeg")
     (folder / "Nobody" / "notes.txt").write_text("ignored: not a photo")
     (folder / "README.txt").write_text("ignored too")
@@ -338,7 +338,7 @@ def test_unopenable_sources(gallery: Path, tmp_path: Path) -> None:
     assert "could not be opened" in err
     status, _out, err = run("scan", str(fake_video), "--gallery", str(gallery), "--realtime")
     assert status == 1
-    assert "could not be opened" in err
+    assert "not a video OpenEye can read" in err
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(media("obama.jpg").read_bytes()[:200])
     status, out, err = run("scan", str(broken), "--gallery", str(gallery), "--json")
@@ -349,7 +349,7 @@ def test_unopenable_sources(gallery: Path, tmp_path: Path) -> None:
 def test_video_without_frames(gallery: Path, tmp_path: Path) -> None:
     """A video that opens but holds no frame is reported as unreadable."""
     empty = tmp_path / "empty.avi"
-    cv2.VideoWriter(str(empty), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (64, 48)).release()
+    write_video(empty, [], 30.0)
     status, _out, err = run("scan", str(empty), "--gallery", str(gallery))
     assert status == 1
     assert "has no frame that can be read" in err
@@ -387,7 +387,7 @@ def test_bad_arguments(gallery: Path) -> None:
 def test_engine_unavailable(gallery: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without dlib's models the command says so and fails."""
     monkeypatch.setattr(
-        "custom_components.openeye.pipeline.engine.MODELS_PACKAGE", "openeye_no_such_package"
+        "custom_components.openeye.pipeline.engine.MODELS_PACKAGES", (("openeye_none", "models"),)
     )
     status, _out, err = run("scan", str(media(LIN)), "--gallery", str(gallery))
     assert status == 1

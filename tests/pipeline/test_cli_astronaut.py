@@ -20,8 +20,6 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
 import pytest
 
 from custom_components.openeye.pipeline import bootstrap, cli
@@ -36,6 +34,7 @@ from custom_components.openeye.pipeline.messages import (
 )
 from custom_components.openeye.pipeline.settings import AnalysisSettings
 from tests.faces import (
+    decode,
     mirrored_face_jpeg,
     no_face_jpeg,
     one_face_jpeg,
@@ -45,6 +44,7 @@ from tests.faces import (
 )
 from tests.pipeline.astronaut import GALLERY_PERSON, astronaut_gallery, write_gallery_folder
 from tests.pipeline.real_faces import shared_engine
+from tests.video_files import write_video
 
 if TYPE_CHECKING:
     from tests.pipeline.mjpeg_server import MjpegServer
@@ -237,9 +237,7 @@ def test_json_crops_and_duration(gallery: Path, face_video: Path) -> None:
     (recognised,) = of_type(objects, "face_recognized")
     crop = base64.b64decode(recognised["crop_jpeg"])
     assert crop.startswith(b"\xff\xd8")
-    image = cv2.imdecode(np.frombuffer(crop, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
-    assert max(image.shape[:2]) <= 160
+    assert max(decode(crop).shape[:2]) <= 160
     # The scan stops at the first frame at or after 1 s: its open track is closed there.
     (lost,) = of_type(objects, "face_lost")
     assert lost["pts"] == pytest.approx(1.0, abs=0.01)
@@ -339,8 +337,8 @@ def test_a_stream_nobody_serves_fails_at_once(known_only: Path, camera: MjpegSer
     error = lines(out)[-1]
     assert error["type"] == "error"
     assert error["code"] == "source_unavailable"
-    assert error["detail"] == f"{camera.url}: the stream could not be opened"
-    assert f"openeye scan: error: {camera.url}: the stream could not be opened" in err
+    assert error["detail"] == f"{camera.url}: the connection was refused"
+    assert f"openeye scan: error: {camera.url}: the connection was refused" in err
 
 
 def test_photos_as_sources(gallery: Path, tmp_path: Path) -> None:
@@ -448,10 +446,13 @@ def test_sources_that_cannot_be_read(known_only: Path, tmp_path: Path) -> None:
         assert lines(out)[-1] == {
             "type": "error",
             "code": "source_unavailable",
-            "detail": f"the video file {fake} could not be opened",
+            "detail": (
+                f"the video file {fake} could not be opened: "
+                "the source is not a video OpenEye can read"
+            ),
         }
     empty = tmp_path / "empty.avi"
-    cv2.VideoWriter(str(empty), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (64, 48)).release()
+    write_video(empty, [], 10.0)
     status, _out, err = run("scan", str(empty), "--gallery", str(known_only))
     assert status == 1
     assert f"the video file {empty} has no frame that can be read" in err
@@ -480,7 +481,7 @@ def test_bad_arguments_and_a_missing_engine(
     # The real engine is loaded, from a models package that is not installed.
     monkeypatch.setattr(cli, "FaceEngine", FaceEngine)
     monkeypatch.setattr(
-        "custom_components.openeye.pipeline.engine.MODELS_PACKAGE", "openeye_no_such_package"
+        "custom_components.openeye.pipeline.engine.MODELS_PACKAGES", (("openeye_none", "models"),)
     )
     status, out, err = run("scan", str(photo), "--gallery", str(known_only), "--json")
     assert status == 1

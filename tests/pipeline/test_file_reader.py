@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from custom_components.openeye.pipeline.file_reader import SourceOpenError, VideoFileReader
 from tests.faces import astronaut_head_rgb, write_face_video
+from tests.video_files import write_video
 
 FRAMES, EMPTY, FPS = 20, 10, 10.0
 START = 1_700_000_000.0
@@ -25,29 +25,28 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_frame_in_order_with_its_timestamps(video: Path) -> None:
-    """All frames come as BGR pixels, pts from the video, timestamps from the start time."""
+    """All frames come with pts from the video and timestamps from the start time."""
     reader = VideoFileReader(str(video), start_time=START)
     assert reader.frame_count == FRAMES + EMPTY
     frames = list(reader.frames(lambda _pts: True))
     assert len(frames) == FRAMES + EMPTY
-    assert reader.frames_read == reader.frames_converted == FRAMES + EMPTY
+    assert reader.frames_read == reader.frames_delivered == FRAMES + EMPTY
     assert [frame.pts for frame in frames] == pytest.approx([i / FPS for i in range(30)], abs=1e-3)
     assert all(frame.timestamp == START + frame.pts for frame in frames)
     assert reader.pts == frames[-1].pts
-    first = frames[0].image
+    first = frames[0].rgb()
     assert first.shape == (360, 640, 3)
     assert first.dtype == np.uint8
-    # The first frame shows the head at (50, 20) on grey; OpenCV's order is BGR.
-    head_bgr = astronaut_head_rgb()[:, :, ::-1].astype(np.int16)
+    # The first frame shows the head at (50, 20) on grey.
     pasted = first[50:310, 20:300].astype(np.int16)
-    assert np.abs(pasted - head_bgr).mean() < 8
+    assert np.abs(pasted - astronaut_head_rgb()).mean() < 8
     assert np.abs(first[330:, :].astype(np.int16) - 90).max() < 8
     # The last frames show the background alone.
-    assert np.abs(frames[-1].image.astype(np.int16) - 90).max() < 8
+    assert np.abs(frames[-1].rgb().astype(np.int16) - 90).max() < 8
 
 
-def test_only_due_frames_are_converted(video: Path) -> None:
-    """Every frame is read, only those the caller wants are converted, in order."""
+def test_only_due_frames_are_handed_over(video: Path) -> None:
+    """Every frame is read, only those the caller wants are handed over, in order."""
     asked: list[float] = []
 
     def every_half_second(pts: float) -> bool:
@@ -59,7 +58,7 @@ def test_only_due_frames_are_converted(video: Path) -> None:
     assert len(asked) == reader.frames_read == FRAMES + EMPTY
     assert all(b > a for a, b in itertools.pairwise(asked))
     assert [frame.pts for frame in frames] == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
-    assert reader.frames_converted == 6
+    assert reader.frames_delivered == 6
 
 
 def test_the_file_is_released_after_reading_or_stopping(video: Path) -> None:
@@ -84,14 +83,14 @@ def test_a_file_that_cannot_be_opened(tmp_path: Path) -> None:
         VideoFileReader(str(missing), start_time=START)
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00" * 4096)
-    with pytest.raises(SourceOpenError, match="could not be opened"):
+    with pytest.raises(SourceOpenError, match="not a video OpenEye can read"):
         VideoFileReader(str(garbage), start_time=START)
 
 
 def test_a_video_without_frames(tmp_path: Path) -> None:
     """A video that opens but holds no frame says so when read, and is released."""
     empty = tmp_path / "empty.avi"
-    cv2.VideoWriter(str(empty), cv2.VideoWriter.fourcc(*"MJPG"), FPS, (64, 48)).release()
+    write_video(empty, [], FPS)
     reader = VideoFileReader(str(empty), start_time=START)
     assert reader.frame_count == 0
     with pytest.raises(SourceOpenError, match="has no frame that can be read"):

@@ -1,12 +1,14 @@
-"""Still images in and out: headers read before decoding, limits, and face crops at the borders."""
+"""Still images in and out: sizes checked before decoding, formats, EXIF, and face crops."""
 
 from __future__ import annotations
 
+from io import BytesIO
 import struct
+import zlib
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 import pytest
 
 from custom_components.openeye.pipeline.engine import Box
@@ -15,53 +17,53 @@ from custom_components.openeye.pipeline.images import (
     ImageError,
     decode_image,
     face_crop,
-    image_size,
 )
-from tests.faces import astronaut_head_rgb, encode, one_face_jpeg, one_face_png
+from tests.faces import astronaut_head_rgb, decode, encode, one_face_jpeg, one_face_png
 
 # The astronaut's head photo is 280 pixels wide and 260 high.
 HEAD_SIZE = (280, 260)
 # Where the JPEG's start-of-frame segment (SOF0) begins, found by walking the segments.
 SOF0 = b"\xff\xc0"
+# The EXIF tag that says how a photo was held.
+ORIENTATION = 0x0112
 
 
 def decoded(jpeg: bytes) -> NDArray[np.uint8]:
-    """Return a JPEG's pixels (BGR), failing the test if it does not decode."""
-    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
-    return np.asarray(image, dtype=np.uint8)
+    """Return a JPEG's pixels (RGB), failing the test if it does not decode."""
+    return decode(jpeg)
 
 
 def with_size(data: bytes, width: int, height: int) -> bytes:
     """Return a PNG or JPEG whose header announces another size (the pixels stay small)."""
     if data.startswith(b"\x89PNG"):
-        return data[:16] + struct.pack(">II", width, height) + data[24:]
+        ihdr = struct.pack(">II", width, height) + data[24:29]
+        # The chunk's checksum follows the new size, so only the size is wrong.
+        crc = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+        return data[:16] + ihdr + crc + data[33:]
     sof = data.index(SOF0)
     return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
 
 
-def test_sizes_are_read_from_png_and_jpeg_headers() -> None:
-    """Both formats give their size without decoding; other data gives None."""
-    assert image_size(one_face_png()) == HEAD_SIZE
-    assert image_size(one_face_jpeg()) == HEAD_SIZE
-    assert image_size(encode(astronaut_head_rgb(), ".bmp")) is None
-    assert image_size(b"") is None
-    assert image_size(b"\x89PNG\r\n\x1a\n short") is None
-    assert image_size(b"GIF89a" + bytes(100)) is None
+def png_bomb(width: int, height: int) -> bytes:
+    """Return a small PNG (a few KB) of a single grey colour that decodes to width x height."""
+    raw = zlib.compress(b"".join(b"\x00" + bytes(width) for _ in range(height)), 9)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-def test_jpeg_fill_bytes_and_broken_segments() -> None:
-    """Fill bytes before a marker are skipped; a broken or truncated segment list gives None."""
-    jpeg = one_face_jpeg()
-    # JPEG allows any number of 0xFF fill bytes before a marker; decoders skip them too.
-    padded = jpeg[:2] + b"\xff\xff\xff" + jpeg[2:]
-    assert image_size(padded) == HEAD_SIZE
-    assert decoded(padded).shape == (260, 280, 3)
-    # A segment that does not start with a marker: the header cannot be trusted.
-    assert image_size(jpeg[:2] + b"\x00\x10" + jpeg[4:]) is None
-    # Cut before the frame header: the size is not known yet.
-    assert image_size(jpeg[: jpeg.index(SOF0)]) is None
-    assert image_size(jpeg[: jpeg.index(SOF0) + 6]) is None
+def rotated_jpeg(rgb: NDArray[np.uint8], orientation: int) -> bytes:
+    """Return a JPEG of the pixels as stored, with an EXIF orientation tag."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    buffer = BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, "JPEG", quality=95, exif=exif.tobytes())
+    return buffer.getvalue()
 
 
 def test_decoding_gives_rgb_pixels() -> None:
@@ -74,13 +76,21 @@ def test_decoding_gives_rgb_pixels() -> None:
     assert np.abs(lossy.astype(np.int16) - astronaut_head_rgb()).mean() < 3
 
 
+def test_jpeg_fill_bytes_are_skipped() -> None:
+    """JPEG allows any number of 0xFF fill bytes before a marker; they decode as usual."""
+    jpeg = one_face_jpeg()
+    padded = jpeg[:2] + b"\xff\xff\xff" + jpeg[2:]
+    assert decode_image(padded).shape == (260, 280, 3)
+
+
 def test_huge_images_are_refused_before_decoding() -> None:
     """A header announcing too many pixels is refused at once, whatever follows it."""
     for data in (one_face_png(), one_face_jpeg()):
-        huge = with_size(data, 60_000, 60_000)
-        with pytest.raises(ImageError, match="60000x60000 pixels; at most 40000000") as info:
-            decode_image(huge)
-        assert info.value.code == "image_too_large"
+        for width, height in ((60_000, 60_000), (8_000, 6_000)):
+            huge = with_size(data, width, height)
+            with pytest.raises(ImageError, match="pixels; at most 40000000 are accepted") as info:
+                decode_image(huge)
+            assert info.value.code == "image_too_large"
     # The limit is inclusive, in pixels.
     width, height = HEAD_SIZE
     assert decode_image(one_face_jpeg(), max_pixels=width * height).shape == (260, 280, 3)
@@ -89,13 +99,37 @@ def test_huge_images_are_refused_before_decoding() -> None:
     assert info.value.code == "image_too_large"
 
 
-def test_formats_without_a_known_header_are_checked_after_decoding() -> None:
-    """A BMP's size is not read from its header, so it is checked once decoded."""
-    bmp = encode(astronaut_head_rgb(), ".bmp")
-    assert decode_image(bmp).shape == (260, 280, 3)
-    with pytest.raises(ImageError, match="280x260 pixels; at most 1000 are accepted") as info:
-        decode_image(bmp, max_pixels=1000)
+def test_only_jpeg_and_png_are_read() -> None:
+    """Other formats are refused before any pixel is decoded, even when Pillow could read them."""
+    rgb = astronaut_head_rgb()
+    for extension in (".bmp", ".webp", ".tif"):
+        with pytest.raises(ImageError) as info:
+            decode_image(encode(rgb, extension))
+        assert info.value.code == "not_an_image"
+
+
+def test_a_png_bomb_is_refused_from_its_header() -> None:
+    """A few kilobytes that would decode to 60 megapixels are refused without decoding them."""
+    bomb = png_bomb(10_000, 6_000)
+    assert len(bomb) < 100_000
+    with pytest.raises(ImageError, match="10000x6000 pixels") as info:
+        decode_image(bomb)
     assert info.value.code == "image_too_large"
+    # The same kind of file, small enough, is an ordinary grey picture.
+    assert decode_image(png_bomb(300, 200)).shape == (200, 300, 3)
+
+
+def test_a_photo_taken_sideways_is_turned_upright() -> None:
+    """A phone photo with an EXIF rotation decodes as it is shown, not as it is stored."""
+    rgb = astronaut_head_rgb()
+    # Orientation 6: the stored picture must be turned 90 degrees clockwise to be upright.
+    stored = np.ascontiguousarray(np.rot90(rgb, k=1))
+    upright = decode_image(rotated_jpeg(stored, 6))
+    assert upright.shape == (260, 280, 3)
+    assert np.abs(upright.astype(np.int16) - rgb).mean() < 4
+    # Without the tag, the same pixels stay as they are stored.
+    plain = decode_image(encode(stored))
+    assert plain.shape == (280, 260, 3)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +138,7 @@ def test_formats_without_a_known_header_are_checked_after_decoding() -> None:
     ids=["empty", "text", "truncated jpeg", "broken png"],
 )
 def test_data_that_is_no_image(data: bytes) -> None:
-    """Empty, foreign or broken data is not_an_image, never an exception of OpenCV."""
+    """Empty, foreign or broken data is not_an_image, never an exception of Pillow."""
     with pytest.raises(ImageError, match="not a JPEG or PNG image") as info:
         decode_image(data)
     assert info.value.code == "not_an_image"
@@ -117,7 +151,7 @@ def test_a_face_crop_keeps_a_margin_around_the_face() -> None:
     crop = decoded(face_crop(rgb, box))
     # 80 px and 30 % margin: 104 px, centred on the box.
     assert crop.shape == (104, 104, 3)
-    expected = rgb[68:172, 88:192, ::-1].astype(np.int16)
+    expected = rgb[68:172, 88:192].astype(np.int16)
     assert np.abs(crop.astype(np.int16) - expected).mean() < 4
 
 
@@ -137,13 +171,13 @@ def test_a_box_outside_the_image_gives_the_whole_picture() -> None:
     rgb = astronaut_head_rgb()
     whole = decoded(face_crop(rgb, Box(top=400, right=700, bottom=500, left=600)))
     assert whole.shape == (149, CROP_SIZE, 3)
-    shrunk = cv2.resize(rgb[:, :, ::-1], (CROP_SIZE, 149), interpolation=cv2.INTER_AREA)
+    shrunk = np.asarray(Image.fromarray(rgb).resize((CROP_SIZE, 149), Image.Resampling.BOX))
     assert np.abs(whole.astype(np.int16) - shrunk).mean() < 4
 
 
 def test_a_large_face_is_shrunk_to_the_crop_size() -> None:
     """A face filling the picture is scaled down to at most CROP_SIZE pixels a side."""
-    big = np.ascontiguousarray(cv2.resize(astronaut_head_rgb(), (840, 780)))
+    big = np.asarray(Image.fromarray(astronaut_head_rgb()).resize((840, 780)))
     crop = decoded(face_crop(big, Box(top=200, right=600, bottom=600, left=200)))
     assert crop.shape == (CROP_SIZE, CROP_SIZE, 3)
     small = decoded(face_crop(big, Box(top=200, right=600, bottom=600, left=200), size=64))

@@ -1,4 +1,4 @@
-"""The pipeline is plain Python: none of its modules may import Home Assistant."""
+"""Import boundaries: the pipeline never imports Home Assistant, and nothing imports OpenCV."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import subprocess
 import sys
 
-PIPELINE = Path(__file__).resolve().parents[2] / "custom_components" / "openeye" / "pipeline"
+INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / "openeye"
+PIPELINE = INTEGRATION / "pipeline"
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -39,6 +40,23 @@ def test_no_pipeline_module_imports_home_assistant() -> None:
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
+def test_nothing_imports_opencv() -> None:
+    """OpenCV has no build for Home Assistant OS and Container (musl): no module may import it.
+
+    Frames are decoded with PyAV, pictures handled with numpy and Pillow,
+    which every Home Assistant installation has.
+    """
+    modules = sorted(INTEGRATION.rglob("*.py"))
+    assert PIPELINE / "sources.py" in modules
+    offenders = {
+        str(path.relative_to(INTEGRATION)): sorted(
+            name for name in _imported_modules(path) if name.split(".")[0] == "cv2"
+        )
+        for path in modules
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
 def test_pipeline_imports_without_home_assistant_loaded() -> None:
     """Importing every pipeline module in a fresh interpreter loads no homeassistant module."""
     names = [
@@ -57,7 +75,7 @@ def test_pipeline_imports_without_home_assistant_loaded() -> None:
         "spec.loader.exec_module(bootstrap)\n"
         "bootstrap.install_package_stubs()\n"
         f"for name in {names!r}: importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'homeassistant'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'homeassistant', 'cv2'}))\n"
     )
     root = PIPELINE.parents[2]
     output = subprocess.run(

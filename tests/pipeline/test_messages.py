@@ -35,7 +35,7 @@ from custom_components.openeye.pipeline.settings import AnalysisSettings
 from custom_components.openeye.pipeline.still import analyze_still
 from tests.faces import two_faces_jpeg
 from tests.pipeline.astronaut import ASTRONAUT_ID, ASTRONAUT_NAME, astronaut_gallery
-from tests.pipeline.real_faces import astronaut_bgr, shared_engine
+from tests.pipeline.real_faces import astronaut_rgb, picture, shared_engine
 
 # Every frame counts as motion, so that each frame of the astronaut is searched for faces.
 SETTINGS = AnalysisSettings(motion_sensitivity=100)
@@ -46,7 +46,7 @@ def camera_events(known: KnownFaces) -> list[CameraEvent]:
     analyzer = CameraAnalyzer("porch", shared_engine(), SETTINGS, known)
     events: list[CameraEvent] = []
     for step in range(6):
-        events.extend(analyzer.process(astronaut_bgr(), step / 5, 1e9 + step / 5))
+        events.extend(analyzer.process(picture(astronaut_rgb(), step / 5, 1e9 + step / 5)))
     events.extend(analyzer.finish(1.0, 1e9 + 1.0))
     events.append(analyzer.figures(1.0, 1e9 + 1.0, 6))
     return events

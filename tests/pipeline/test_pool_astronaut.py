@@ -161,7 +161,7 @@ async def test_still_images_in_a_lazily_started_worker_without_home_assistant(
         for line in capfd.readouterr().err.splitlines()
         if line.startswith("import time:")
     }
-    assert {"dlib", "cv2", "custom_components.openeye.pipeline.analyzer"} <= imported
+    assert {"dlib", "av", "custom_components.openeye.pipeline.analyzer"} <= imported
     assert not {name for name in imported if name.split(".")[0] == "homeassistant"}
 
 

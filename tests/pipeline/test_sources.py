@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-import contextlib
 import itertools
 import logging
 import os
 from pathlib import Path
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import pytest
 
+from custom_components.openeye.pipeline import sources
+from custom_components.openeye.pipeline.frames import Frame
 from custom_components.openeye.pipeline.messages import SourceStatus
 from custom_components.openeye.pipeline.settings import SourceSettings
-from custom_components.openeye.pipeline.sources import (
-    Frame,
-    LiveSource,
-    PushedSource,
+from custom_components.openeye.pipeline.sources import LiveSource, PushedSource, probe, redact
+from custom_components.openeye.pipeline.video_input import (
+    DecodedPicture,
+    VideoInput,
     file_path,
     is_stream_url,
-    probe,
-    redact,
 )
+from tests.faces import decode, write_face_video
 from tests.media import media, requires_media
 from tests.pipeline.leaks import open_fds
-from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
+from tests.pipeline.mjpeg_server import MjpegServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Short timeouts and back-off keep the fault tests to a few seconds each.
 FAST = SourceSettings(
@@ -92,10 +95,8 @@ def test_passwords_stay_out_of_names_and_logs() -> None:
     assert "s3cret" not in source._name
 
 
-def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(
-    camera: MjpegServer,
-) -> None:
-    """Frames flow; only taken frames are converted; stop leaves no thread and no descriptor."""
+def test_mjpeg_stream_delivers_the_newest_frame_unconverted(camera: MjpegServer) -> None:
+    """Frames flow as the decoder gives them; frames not due are dropped; stop leaves nothing."""
     # Counted while the camera is down, to compare with after it is down again.
     camera.stop()
     threads, fds = set(threading.enumerate()), open_fds()
@@ -107,22 +108,26 @@ def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(
         assert source.wait_for_frame(5)
         frame = source.take()
         assert isinstance(frame, Frame)
-        # BGR, as the analyzer wants: the same pixels as OpenCV's own decoding.
-        expected = cv2.imdecode(np.frombuffer(camera.frames[0], np.uint8), cv2.IMREAD_COLOR)
-        assert frame.image.shape == expected.shape == (512, 512, 3)
-        assert frame.image.dtype == np.uint8
+        assert (frame.width, frame.height) == (512, 512)
         assert abs(frame.timestamp - time.time()) < 2
-        # Let frames flow without a consumer: they are read, not converted.
-        converted = source.frames_converted
+        # The same pixels as an independent decoding of one of the camera's JPEGs.
+        rgb = frame.rgb()
+        assert rgb.shape == (512, 512, 3)
+        assert rgb.dtype == np.uint8
+        differences = [np.abs(rgb.astype(int) - decode(jpeg)).mean() for jpeg in camera.frames]
+        assert min(differences) < 3
+        # Frames before the due pts are read and dropped, never kept for the consumer.
+        source.request(frame.pts + 3600)
+        kept = source.frames_kept
         time.sleep(0.6)
         assert source.frames_read >= 8
-        assert source.frames_converted == converted
+        assert source.frames_kept == kept
         assert source.take() is None
+        source.request(frame.pts)
         assert source.wait_for_frame(2)
         second = source.take()
         assert second is not None
         assert second.pts > frame.pts
-        assert source.frames_converted <= converted + 2
         assert log.statuses() == [SourceStatus.CONNECTING, SourceStatus.STREAMING]
     finally:
         assert source.stop()
@@ -131,8 +136,8 @@ def test_mjpeg_stream_delivers_the_newest_frame_and_converts_only_what_is_taken(
     assert open_fds() == fds
 
 
-def test_take_gives_a_fresh_frame_when_the_stored_one_went_stale(camera: MjpegServer) -> None:
-    """A frame converted while the consumer was busy is replaced by a newer one when taken."""
+def test_take_gives_the_newest_frame_after_the_consumer_was_busy(camera: MjpegServer) -> None:
+    """While the consumer is busy, the kept frame is replaced by each newer one."""
     source = LiveSource(camera.url, FAST, StatusLog())
     source.start()
     try:
@@ -142,13 +147,14 @@ def test_take_gives_a_fresh_frame_when_the_stored_one_went_stale(camera: MjpegSe
         newest_before = source.newest_pts
         frame = source.take()
         assert frame is not None
-        assert frame.pts > newest_before - 0.01
+        assert frame.pts >= newest_before
+        assert source.frames_kept >= 3
     finally:
         assert source.stop()
 
 
 def test_request_skips_frames_before_the_due_pts(camera: MjpegServer) -> None:
-    """A frame is converted only once the stream reaches the pts the consumer asked for."""
+    """A frame is kept only once the stream reaches the pts the consumer asked for."""
     source = LiveSource(camera.url, FAST, StatusLog())
     source.start()
     try:
@@ -208,7 +214,7 @@ def test_silent_server_is_caught_by_the_open_timeout(camera: MjpegServer) -> Non
     try:
         report = log.wait_for_status(SourceStatus.RECONNECTING, 5)
         assert 0.9 < report[0] < 2.5
-        assert report[2] == "the stream could not be opened"
+        assert report[2] == "no answer within 1 s"
         assert camera.connections >= 1
     finally:
         assert source.stop()
@@ -234,87 +240,92 @@ def test_stalled_stream_is_caught_by_the_read_timeout(camera: MjpegServer) -> No
         assert source.stop()
 
 
-class PipeCamera:
-    """Writes MJPEG frames into a named pipe from a thread until told to go quiet."""
+class StuckVideo:
+    """A video input whose reads stop returning, as a call FFmpeg cannot interrupt.
 
-    def __init__(self, fifo: Path) -> None:
-        """Open the pipe for writing (a reader must be opening it) and start writing."""
-        self.fifo = fifo
-        self.quiet = threading.Event()
-        self._frames = astronaut_frames(2)
-        self._fd = os.open(fifo, os.O_WRONLY)
-        os.set_blocking(self._fd, False)
-        self._thread = threading.Thread(target=self._write)
-        self._thread.start()
+    It decodes a real file for its first pictures, then blocks, ignoring its
+    read timeout, until released: a read(2) of a quiet pipe or a DNS lookup
+    behaves so inside FFmpeg.
+    """
 
-    def _write(self) -> None:
-        """Write whole frames, waiting whenever the pipe is full, until quiet."""
-        index = 0
-        while not self.quiet.is_set():
-            data = memoryview(self._frames[index % 2])
-            index += 1
-            while data and not self.quiet.is_set():
-                try:
-                    data = data[os.write(self._fd, data) :]
-                except BlockingIOError:
-                    time.sleep(0.005)
+    release = threading.Event()
+    opened = 0
+
+    def __init__(self, url: str, open_timeout: float, read_timeout: float) -> None:
+        """Open the real file behind the fake."""
+        type(self).opened += 1
+        self._real = VideoInput(url, open_timeout, read_timeout)
+        self.frame_interval = self._real.frame_interval
+
+    def pictures(self) -> Iterator[DecodedPicture]:
+        """Yield five real pictures, then block until released."""
+        for index, picture in enumerate(self._real.pictures()):
+            if index == 5:
+                self.release.wait()
+                return
+            yield picture
 
     def close(self) -> None:
-        """Stop writing and close the pipe: a reader blocked in read(2) gets end of file."""
-        self.quiet.set()
-        self._thread.join()
-        os.close(self._fd)
-
-    def release_openers(self, threads: set[threading.Thread]) -> None:
-        """Let readers blocked in open(2) through until only ``threads`` are left."""
-        deadline = time.monotonic() + 10
-        while set(threading.enumerate()) - threads and time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
-            time.sleep(0.05)
+        """Close the real file."""
+        self._real.close()
 
 
-def test_watchdog_abandons_a_read_that_ffmpeg_cannot_interrupt(tmp_path: Path) -> None:
-    """A read blocked in the kernel (a pipe whose writer went quiet) is caught by the watchdog.
+def test_watchdog_abandons_a_read_that_ffmpeg_cannot_interrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that blocks past its timeout is caught by the watchdog, and its thread abandoned.
 
-    FFmpeg's own timeout is never consulted while read(2) blocks on a pipe, so
-    only the watchdog can notice; the stuck thread is abandoned and ends as soon
-    as its read returns.
+    FFmpeg's own timeout is not consulted inside some calls (a read of a pipe,
+    a DNS lookup), so only the watchdog can notice; the stuck thread is left
+    behind and ends as soon as its call returns, while a new attempt opens the
+    source again.
     """
+    video = tmp_path / "face.mp4"
+    write_face_video(str(video), frames=20)
     threads = set(threading.enumerate())
-    fifo = tmp_path / "camera.mjpeg"
-    os.mkfifo(fifo)
+    monkeypatch.setattr(sources, "VideoInput", StuckVideo)
+    StuckVideo.release.clear()
     settings = SourceSettings(
         open_timeout=0.5, read_timeout=0.5, backoff_initial=0.2, backoff_max=0.5, realtime=False
     )
     log = StatusLog()
-    source = LiveSource(str(fifo), settings, log)
+    source = LiveSource(str(video), settings, log)
     source.start()
-    pipe = PipeCamera(fifo)
     try:
-        # Take frames; after a few the writer goes quiet, and once FFmpeg has
-        # used up what it buffered, its read blocks.
         taken = 0
         last_frame = 0.0
         while SourceStatus.RECONNECTING not in log.statuses():
             if source.wait_for_frame(0.05) and source.take() is not None:
                 last_frame = time.monotonic() - log.started
                 taken += 1
-            if taken >= 5:
-                pipe.quiet.set()
             assert time.monotonic() - log.started < 20
-        assert SourceStatus.STREAMING in log.statuses()
+        assert taken == 5
         report = log.wait_for_status(SourceStatus.RECONNECTING, 0)
         assert report[2] == "no answer from the source for 0.5 s"
         # The watchdog fires one grace second after FFmpeg's timeout would have.
         assert 1.3 < report[0] - last_frame < 3.0
+        # The source is opened again while the stuck attempt is still blocked.
+        log.wait_for(lambda _reports: StuckVideo.opened >= 2, 5)
     finally:
-        pipe.close()
         source.request_stop()
-        # Later attempts block in open(2) until a writer appears.
-        pipe.release_openers(threads)
+        StuckVideo.release.set()
         assert source.stop(timeout=5)
     assert set(threading.enumerate()) == threads
+
+
+def test_pipes_and_devices_are_refused_at_once(tmp_path: Path) -> None:
+    """A named pipe is not a video file: refused before FFmpeg could block on it."""
+    fifo = tmp_path / "camera.mjpeg"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    frame, detail = probe(str(fifo), timeout=5)
+    assert frame is None
+    assert detail == "the path is not a regular file"
+    frame, detail = probe("/dev/zero", timeout=5)
+    assert (frame, detail) == (None, "the path is not a regular file")
+    frame, detail = probe(str(tmp_path), timeout=5)
+    assert (frame, detail) == (None, "the path is not a regular file")
+    assert time.monotonic() - started < 2
 
 
 @requires_media
@@ -332,7 +343,7 @@ def test_file_read_at_the_consumers_pace_then_ended() -> None:
                 break
             frame = source.take()
             assert frame is not None
-            assert frame.image.shape == (360, 640, 3)
+            assert (frame.width, frame.height) == (640, 360)
             taken.append(frame.pts)
             due = frame.pts + 1.0
         assert source.ended
@@ -345,9 +356,9 @@ def test_file_read_at_the_consumers_pace_then_ended() -> None:
         assert len(taken) == 10
         assert taken[0] == 0.0
         assert all(1.0 <= b - a < 1.04 for a, b in itertools.pairwise(taken))
-        # Every frame is read (decoded), only the taken ones are converted.
+        # Every frame is read (decoded), only the taken ones are kept.
         assert source.frames_read == 275
-        assert source.frames_converted == len(taken)
+        assert source.frames_kept == len(taken)
     finally:
         assert source.stop()
 
@@ -399,7 +410,7 @@ def test_missing_file_fails_after_five_attempts(tmp_path: Path) -> None:
     source.start()
     try:
         failed = log.wait_for_status(SourceStatus.FAILED, 5)
-        assert failed[2] == "the file could not be opened"
+        assert failed[2] == "the file does not exist"
         assert failed[3] == 0.1
         assert [r[3] for r in log.reports if r[1] is SourceStatus.RECONNECTING] == [
             0.05,
@@ -429,7 +440,7 @@ def test_a_source_starts_once(tmp_path: Path) -> None:
 def test_pushed_source_keeps_the_newest_and_skips_bad_images(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Only the newest pushed image is decoded (BGR); a bad one is logged once and skipped."""
+    """Only the newest pushed image is decoded; a bad one is logged once and skipped."""
     wake = threading.Event()
     source = PushedSource(wake=wake, name="doorbell")
     source.start()
@@ -453,9 +464,8 @@ def test_pushed_source_keeps_the_newest_and_skips_bad_images(
     frame = source.take()
     assert frame is not None
     assert frame.timestamp == 1003.0
-    expected = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    np.testing.assert_array_equal(frame.image, expected)
-    assert frame.image.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(frame.rgb(), decode(data))
+    assert frame.rgb().flags["C_CONTIGUOUS"]
     assert source.last_error is None
     assert source.frames_read == 4
     assert source.newest_pts == frame.pts
@@ -473,13 +483,13 @@ def test_probe_reads_one_frame_or_says_why(camera: MjpegServer, tmp_path: Path) 
     """A probe returns one frame of a working source, and the reason for a broken one."""
     frame, detail = probe(camera.url, timeout=2)
     assert frame is not None
-    assert frame.image.shape == (512, 512, 3)
+    assert (frame.width, frame.height) == (512, 512)
     assert detail is None
     frame, detail = probe(str(tmp_path / "missing.mp4"), timeout=2)
     assert frame is None
-    assert detail == "the file could not be opened"
+    assert detail == "the file does not exist"
     camera.stop()
     threads = set(threading.enumerate())
     frame, detail = probe(camera.url, timeout=2)
-    assert (frame, detail) == (None, "the stream could not be opened")
+    assert (frame, detail) == (None, "the connection was refused")
     assert set(threading.enumerate()) == threads

@@ -8,15 +8,15 @@ from pathlib import Path
 import threading
 import time
 
-import cv2
 import numpy as np
 import pytest
 
 from custom_components.openeye.pipeline.messages import SourceStatus
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import LiveSource, PushedSource, probe
-from tests.faces import one_face_jpeg, one_face_png, write_face_video
+from tests.faces import decode, one_face_jpeg, one_face_png, write_face_video
 from tests.pipeline.test_sources import StatusLog
+from tests.video_files import write_video
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write_face_video(str(paths["long"]), frames=30, fps=10.0)
     write_face_video(str(paths["short"]), frames=5, fps=10.0)
     write_face_video(str(paths["slow"]), frames=3, fps=1.0)
-    cv2.VideoWriter(str(paths["empty"]), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (64, 48)).release()
+    write_video(paths["empty"], [], 10.0)
     return paths
 
 
@@ -51,7 +51,7 @@ def test_a_file_read_at_the_consumers_pace_then_ended(videos: dict[str, Path]) -
                 break
             frame = source.take()
             assert frame is not None
-            assert frame.image.shape == (360, 640, 3)
+            assert (frame.width, frame.height) == (640, 360)
             taken.append(frame.pts)
             due = frame.pts + 1.0
         assert source.ended
@@ -66,7 +66,7 @@ def test_a_file_read_at_the_consumers_pace_then_ended(videos: dict[str, Path]) -
         assert taken == pytest.approx([0.0, 1.0, 2.0], abs=1e-3)
         # Every frame is read (decoded), only the taken ones are converted.
         assert source.frames_read == 30
-        assert source.frames_converted == 3
+        assert source.frames_kept == 3
         assert source.newest_pts == pytest.approx(2.9, abs=1e-3)
     finally:
         assert source.stop()
@@ -84,7 +84,7 @@ def test_asking_again_keeps_a_frame_that_is_due_already(videos: dict[str, Path])
         frame = source.take()
         assert frame is not None
         assert frame.pts == pytest.approx(1.0, abs=1e-3)
-        assert source.frames_converted == 1
+        assert source.frames_kept == 1
         # A request beyond the stored frame drops it: the next converted frame is later.
         source.request(2.0)
         assert source.wait_for_frame(5)
@@ -188,7 +188,7 @@ def test_a_probe_of_a_video_file(videos: dict[str, Path]) -> None:
     frame, detail = probe(str(videos["long"]), timeout=2)
     assert detail is None
     assert frame is not None
-    assert frame.image.shape == (360, 640, 3)
+    assert (frame.width, frame.height) == (640, 360)
     assert frame.pts == 0.0
     frame, detail = probe(f"file://{videos['empty']}", timeout=2)
     assert (frame, detail) == (None, "the file has no frame that can be read")
@@ -198,7 +198,7 @@ def test_a_probe_of_a_video_file(videos: dict[str, Path]) -> None:
 def test_a_pushed_source_keeps_the_newest_and_skips_bad_images(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Only the newest pushed image is decoded (BGR); bad ones are logged once and skipped."""
+    """Only the newest pushed image is decoded; bad ones are logged once and skipped."""
     wake = threading.Event()
     source = PushedSource(wake=wake, name="doorbell")
     source.start()
@@ -224,9 +224,8 @@ def test_a_pushed_source_keeps_the_newest_and_skips_bad_images(
         frame = source.take()
     assert frame is not None
     assert frame.timestamp == 1003.0
-    expected = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    np.testing.assert_array_equal(frame.image, expected)
-    assert frame.image.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(frame.rgb(), decode(png))
+    assert frame.rgb().flags["C_CONTIGUOUS"]
     assert source.last_error is None
     recovered = [r for r in caplog.records if "can be read again" in r.getMessage()]
     assert [r.levelno for r in recovered] == [logging.INFO]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import cv2
+import zlib
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,9 @@ from custom_components.openeye.pipeline.gallery import KnownFaces
 from custom_components.openeye.pipeline.images import encode_jpeg
 from custom_components.openeye.pipeline.settings import AnalysisSettings
 from custom_components.openeye.pipeline.still import analyze_still
+from tests.faces import decode, encode
 from tests.media import media
-from tests.pipeline.real_faces import astronaut_bgr, shared_engine
+from tests.pipeline.real_faces import astronaut_rgb, shared_engine
 
 SETTINGS = AnalysisSettings()
 
@@ -44,7 +46,7 @@ def test_a_known_face_is_named(engine: FaceEngine, obama_gallery: KnownFaces) ->
     assert face.distance < 0.6
     assert face.confidence == pytest.approx(1 - face.distance / 1.2)
     assert len(face.encoding) == 128
-    crop = cv2.imdecode(np.frombuffer(face.crop_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    crop = decode(face.crop_jpeg)
     assert crop is not None
     assert max(crop.shape[:2]) <= 160
 
@@ -98,8 +100,10 @@ def test_truncated_jpeg(engine: FaceEngine) -> None:
 def test_too_large(engine: FaceEngine) -> None:
     """An image announcing too many pixels is refused before it is decoded."""
     huge = np.zeros((8, 8, 3), np.uint8)
-    data = bytearray(cv2.imencode(".png", huge)[1].tobytes())
+    data = bytearray(encode(huge, ".png"))
     data[16:24] = (100_000).to_bytes(4, "big") * 2
+    # The header chunk's checksum follows, so that only the announced size is wrong.
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
     result = analyze_still(engine, bytes(data), KnownFaces(), SETTINGS, 9)
     assert result.error == "image_too_large"
 
@@ -115,7 +119,7 @@ def test_no_face(engine: FaceEngine) -> None:
 
 def test_astronaut_face_is_found(engine: FaceEngine) -> None:
     """The astronaut's face is found where expected (the suit's badge may come too)."""
-    rgb = np.ascontiguousarray(astronaut_bgr()[:, :, ::-1])
+    rgb = astronaut_rgb()
     result = analyze_still(engine, encode_jpeg(rgb, quality=95), KnownFaces(), SETTINGS, 11)
     faces = [face for face in result.faces if face.box[0] < 200]
     (face,) = faces

@@ -10,9 +10,12 @@ The analyzer spends CPU in proportion to what happens in front of the camera:
   until the track is decided, then only every ``encode_interval`` seconds to
   confirm it.
 
-Sources ask :meth:`CameraAnalyzer.next_due` before converting a frame to BGR
-pixels, so the frames nobody needs cost only their decoding (which a
-compressed video needs anyway to reach the next frame).
+Sources ask :meth:`CameraAnalyzer.next_due` before handing a frame over, so
+the frames nobody needs cost only their decoding (which a compressed video
+needs anyway to reach the next frame). A frame that is analysed is converted
+only into what its steps ask for: the motion check reads the decoder's grey
+(luma) picture as it is, and the detector gets RGB at the detection scale
+straight from the decoder's scaler (see :mod:`.frames`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from .engine import Box
@@ -38,13 +40,14 @@ from .messages import (
     MotionStarted,
     UnknownFace,
 )
-from .motion import MotionChange, MotionGate
+from .motion import GREY_WIDTH, MotionChange, MotionGate
 from .tracker import Track, Tracker
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .engine import FaceEngine
+    from .frames import Frame
     from .gallery import KnownFaces
     from .settings import AnalysisSettings
 
@@ -189,14 +192,13 @@ class CameraAnalyzer:
 
     # Frames -----------------------------------------------------------------
 
-    def process(
-        self, frame_bgr: NDArray[np.uint8], pts: float, timestamp: float
-    ) -> list[CameraEvent]:
-        """Analyse one BGR frame taken at ``pts`` (source seconds) and ``timestamp`` (epoch).
+    def process(self, frame: Frame) -> list[CameraEvent]:
+        """Analyse one frame, taken at ``frame.pts`` (source seconds) and ``frame.timestamp``.
 
         Frames that are not due (see :meth:`next_due`) are ignored, so a source
-        that cannot skip decoding may pass every frame.
+        that cannot skip frames may pass every one.
         """
+        pts, timestamp = frame.pts, frame.timestamp
         events: list[CameraEvent] = []
         if pts < self._last_pts:
             events.extend(self.finish(self._last_pts, timestamp))
@@ -204,7 +206,7 @@ class CameraAnalyzer:
         check_motion = pts >= _due(self._last_motion_check, settings.motion_rate)
         if check_motion:
             self._last_motion_check = pts
-            change = self._gate.check(frame_bgr, pts)
+            change = self._gate.check(frame.grey(GREY_WIDTH), pts)
             if change is MotionChange.STARTED:
                 events.append(MotionStarted(self.camera_id, pts, timestamp))
             elif change is MotionChange.ENDED:
@@ -220,32 +222,22 @@ class CameraAnalyzer:
             self._figures_start = pts
         if detect:
             self._last_detection = pts
-            events.extend(self._detect(frame_bgr, pts, timestamp))
+            events.extend(self._detect(frame))
         return events
 
-    def _detect(
-        self, frame_bgr: NDArray[np.uint8], pts: float, timestamp: float
-    ) -> list[CameraEvent]:
+    def _detect(self, frame: Frame) -> list[CameraEvent]:
         """Find the faces of a frame, follow them, and encode those that need it."""
         settings = self._settings
-        height, width = frame_bgr.shape[:2]
+        pts, timestamp = frame.pts, frame.timestamp
         scale = settings.detection_scale
         started = time.perf_counter()
-        full_rgb: NDArray[np.uint8] | None = None
-        if scale == 1.0:
-            # Detection and encoding both need the whole frame in RGB: convert once.
-            full_rgb = np.asarray(cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            small = full_rgb
-        else:
-            # Shrinking averages pixels (INTER_AREA); enlarging interpolates.
-            interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-            resized = cv2.resize(frame_bgr, None, fx=scale, fy=scale, interpolation=interpolation)
-            small = np.asarray(cv2.cvtColor(resized, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-        found = self._engine.detect(small, upsample=0)
+        # The scaler converts to RGB and resizes in one pass; at scale 1.0 the
+        # same conversion serves the encoder too.
+        found = self._engine.detect(frame.rgb(scale), upsample=0)
         self._detection_seconds += time.perf_counter() - started
         self._detections += 1
         if scale != 1.0:
-            found = [box.scaled(1.0 / scale).clipped(height, width) for box in found]
+            found = [box.scaled(1.0 / scale).clipped(frame.height, frame.width) for box in found]
         boxes = [box for box in found if box.width >= settings.min_face_size]
 
         update = self._tracker.update(boxes, pts)
@@ -267,35 +259,27 @@ class CameraAnalyzer:
             ):
                 to_encode.append((track, face))
         if to_encode:
-            events.extend(self._encode(frame_bgr, full_rgb, to_encode, pts, timestamp))
+            events.extend(self._encode(frame, to_encode))
         return events
 
-    def _encode(
-        self,
-        frame_bgr: NDArray[np.uint8],
-        full_rgb: NDArray[np.uint8] | None,
-        items: list[tuple[Track, _Face | None]],
-        pts: float,
-        timestamp: float,
-    ) -> list[CameraEvent]:
+    def _encode(self, frame: Frame, items: list[tuple[Track, _Face | None]]) -> list[CameraEvent]:
         """Encode the faces of some tracks, add the samples and report new decisions.
 
-        ``items`` pairs each track with its face record, or None for a new track.
+        ``items`` pairs each track with its face record, or None for a new
+        track. Faces are encoded at full resolution, whatever the detection
+        scale: the picture in full-size RGB is converted once for the frame.
         """
-        height, width = frame_bgr.shape[:2]
+        pts, timestamp = frame.pts, frame.timestamp
         settings = self._settings
         started = time.perf_counter()
+        full_rgb = frame.rgb(1.0)
+        height, width = full_rgb.shape[:2]
         pictures: list[_Picture] = []
         for track, _face in items:
             top, bottom, left, right = _patch_bounds(track.box, height, width)
-            if full_rgb is not None:
-                patch = np.array(full_rgb[top:bottom, left:right], copy=True)
-            else:
-                # Only the pixels around the face are converted to RGB.
-                patch = np.asarray(
-                    cv2.cvtColor(frame_bgr[top:bottom, left:right], cv2.COLOR_BGR2RGB),
-                    dtype=np.uint8,
-                )
+            # The patch is a copy: the decision's crop may be cut from it long
+            # after the frame itself is gone.
+            patch = np.array(full_rgb[top:bottom, left:right], copy=True)
             inside = Box(
                 track.box.top - top,
                 track.box.right - left,
@@ -303,12 +287,7 @@ class CameraAnalyzer:
                 track.box.left - left,
             )
             pictures.append(_Picture(patch, inside, track.box, pts, timestamp))
-        if full_rgb is not None:
-            encodings = self._engine.encode(full_rgb, [track.box for track, _face in items])
-        else:
-            encodings = np.vstack(
-                [self._engine.encode(item.patch, [item.patch_box]) for item in pictures]
-            )
+        encodings = self._engine.encode(full_rgb, [track.box for track, _face in items])
         self._encoding_seconds += time.perf_counter() - started
         self._encodings += len(items)
 

@@ -50,13 +50,14 @@ from .messages import (
     result_to_dict,
 )
 from .settings import AnalysisSettings, SourceSettings
-from .sources import LiveSource, file_path, is_stream_url
+from .sources import LiveSource
 from .still import analyze_still
+from .video_input import file_path, is_stream_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-    from .sources import Frame
+    from .frames import Frame
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -247,7 +248,7 @@ class _Scan:
     def feed(self, frame: Frame, frames_read: int) -> None:
         """Analyse one frame; every ``figures_interval`` seconds, report figures."""
         self.last_pts, self.last_timestamp = frame.pts, frame.timestamp
-        for event in self.analyzer.process(frame.image, frame.pts, frame.timestamp):
+        for event in self.analyzer.process(frame):
             self.emit(event)
         interval = self.analyzer.settings.figures_interval
         if frame.pts >= self._figures_due:

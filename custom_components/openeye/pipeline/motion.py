@@ -1,8 +1,10 @@
 """Cheap motion detection, so that the expensive face detector only runs when it may help.
 
-A frame is shrunk to a small blurred greyscale picture and compared with a
-running average of the recent pictures (the background). The share of pixels
-that differ clearly from the background decides whether the frame shows motion.
+The grey picture (the decoder's luma plane, sampled: see
+:meth:`.frames.Frame.grey`) is shrunk to a small blurred picture and compared
+with a running average of the recent pictures (the background). The share of
+pixels that differ clearly from the background decides whether the frame shows
+motion. Everything here is numpy on a picture of about 160x90 pixels.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from enum import StrEnum
 import math
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 if TYPE_CHECKING:
@@ -20,8 +21,12 @@ if TYPE_CHECKING:
 # The compared picture is this wide: a person crossing the picture still covers
 # many pixels, while sensor noise and compression blocks mostly vanish.
 MOTION_WIDTH = 160
-# Gaussian blur kernel on the small picture; it smooths what noise the shrinking leaves.
-BLUR_KERNEL = (5, 5)
+# The grey picture the gate is given should be at least this wide: twice the
+# compared width, so that shrinking averages at least 2x2 pixels into one.
+GREY_WIDTH = 2 * MOTION_WIDTH
+# A 5-tap binomial blur (a close Gaussian) on the small picture, applied along
+# rows and columns; it smooths what noise the shrinking leaves.
+_BLUR_TAPS = np.array([1.0, 4.0, 6.0, 4.0, 1.0], dtype=np.float32) / 16.0
 # A pixel has changed when it differs from the background by more than this many
 # grey levels (of 255). Noise on a blurred, shrunk picture stays well below.
 PIXEL_THRESHOLD = 25
@@ -30,9 +35,6 @@ PIXEL_THRESHOLD = 25
 # counting as motion after about a second; a moving person keeps producing
 # differences because the person keeps moving.
 BACKGROUND_TIME = 0.3
-# Frames wider than this are first sampled down by striding (no copy), so that
-# shrinking a 4K frame costs about as little as shrinking a 640-pixel one.
-_PRESAMPLE_WIDTH = 4 * MOTION_WIDTH
 
 
 def motion_threshold(sensitivity: int) -> float:
@@ -93,18 +95,22 @@ class MotionGate:
         self._active = False
         self.changed_fraction = 0.0
 
-    def check(self, frame_bgr: NDArray[np.uint8], pts: float) -> MotionChange | None:
-        """Compare a frame with the background; return a change of state, if any."""
-        small = _small_grey(frame_bgr)
+    def check(self, grey: NDArray[np.uint8], pts: float) -> MotionChange | None:
+        """Compare a grey picture with the background; return a change of state, if any.
+
+        ``grey`` is the frame in grey, any size (at least :data:`GREY_WIDTH`
+        wide is best); it is shrunk to about :data:`MOTION_WIDTH` pixels wide.
+        """
+        small = small_grey(grey)
         background = self._background
         if background is None or background.shape != small.shape or pts < self._background_pts:
             # The first frame, a new resolution or a restarted timeline: there is
             # nothing meaningful to compare with, so this frame is the background.
-            self._background = small.astype(np.float32)
+            self._background = small
             self._background_pts = pts
             moving = self._threshold == 0.0
         else:
-            difference = cv2.absdiff(small, cv2.convertScaleAbs(background))
+            difference = np.abs(small - background)
             changed = int(np.count_nonzero(difference > PIXEL_THRESHOLD))
             self.changed_fraction = changed / difference.size
             moving = self._threshold == 0.0 or self.changed_fraction > self._threshold
@@ -112,7 +118,7 @@ class MotionGate:
             # adapts at the same pace whatever the check rate.
             elapsed = pts - self._background_pts
             weight = 1.0 - math.exp(-elapsed / BACKGROUND_TIME)
-            cv2.accumulateWeighted(small, background, weight)
+            background += weight * (small - background)
             self._background_pts = pts
         if moving:
             self._last_motion_pts = pts
@@ -126,14 +132,29 @@ class MotionGate:
         return None
 
 
-def _small_grey(frame_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Return the frame shrunk to :data:`MOTION_WIDTH` pixels wide, greyscale and blurred."""
-    height, width = frame_bgr.shape[:2]
-    step = max(width // _PRESAMPLE_WIDTH, 1)
-    if step > 1:
-        frame_bgr = frame_bgr[::step, ::step]
-        height, width = frame_bgr.shape[:2]
-    target_height = max(round(height * MOTION_WIDTH / width), 1)
-    small = cv2.resize(frame_bgr, (MOTION_WIDTH, target_height), interpolation=cv2.INTER_AREA)
-    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    return np.asarray(cv2.GaussianBlur(grey, BLUR_KERNEL, 0), dtype=np.uint8)
+def small_grey(grey: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Return a grey picture shrunk to about :data:`MOTION_WIDTH` pixels wide, and blurred.
+
+    Shrinking averages whole blocks of pixels (the block's side is the whole
+    factor that brings the width nearest above :data:`MOTION_WIDTH`), which
+    is what an area interpolation does, without any scaler.
+    """
+    height, width = grey.shape[:2]
+    factor = max(width // MOTION_WIDTH, 1)
+    rows, columns = max(height // factor, 1), max(width // factor, 1)
+    blocks = grey[: rows * factor, : columns * factor].astype(np.float32)
+    small = blocks.reshape(rows, factor, columns, factor).mean(axis=(1, 3), dtype=np.float32)
+    return _blur(small)
+
+
+def _blur(picture: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Return the picture blurred by the binomial kernel along both axes, edges repeated."""
+    radius = len(_BLUR_TAPS) // 2
+    padded = np.pad(picture, radius, mode="edge")
+    rows = sum(
+        tap * padded[:, index : index + picture.shape[1]] for index, tap in enumerate(_BLUR_TAPS)
+    )
+    blurred = sum(
+        tap * rows[index : index + picture.shape[0], :] for index, tap in enumerate(_BLUR_TAPS)
+    )
+    return np.asarray(blurred, dtype=np.float32)

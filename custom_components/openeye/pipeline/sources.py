@@ -1,11 +1,12 @@
 """Frames in: streams and video files read in a thread, and still images pushed by the owner.
 
 A :class:`LiveSource` reads an RTSP, HTTP(S) MJPEG or local video file with
-OpenCV's FFmpeg backend. Its thread calls ``grab()`` continuously (which reads
-and decodes) and ``retrieve()`` (the colour conversion to BGR) only for a frame
-that the consumer has asked for, so frames that are never analysed cost no
-conversion. Frames are dropped, never queued: the consumer always gets the
-newest one, and latency cannot grow however slow the analysis is.
+PyAV (see :mod:`.video_input`). Its thread decodes every picture (which a
+compressed video needs to reach the next one) and hands over only the
+pictures that the consumer has asked for, unconverted: the consumer converts
+what its analysis needs (see :mod:`.frames`). Frames are dropped, never
+queued: the consumer always gets the newest one, and latency cannot grow
+however slow the analysis is.
 
 A :class:`PushedSource` holds the newest still image that the owner pushed
 (for cameras without a stream) and decodes it only when it is taken.
@@ -14,25 +15,22 @@ A :class:`PushedSource` holds the newest still image that the owner pushed
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 import enum
 import logging
 import math
-import os
 import threading
 import time
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-import cv2
-import numpy as np
-
+from .frames import Frame
 from .images import ImageError, decode_image
 from .messages import SourceStatus
 from .settings import SourceSettings
+from .video_input import DecodedPicture, VideoInput, VideoOpenError, is_stream_url
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
+    from collections.abc import Iterator
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,25 +48,6 @@ DEFAULT_FRAME_INTERVAL = 0.1
 MAX_PACING_LAG = 1.0
 
 type StatusCallback = Callable[[SourceStatus, str | None, float | None], None]
-
-# RTSP over TCP first, as Home Assistant's own stream does: over UDP a busy
-# Wi-Fi loses packets and the decoder smears the frames. FFmpeg falls back to
-# UDP for the cameras that only speak it. OpenCV reads this variable at each
-# open; it is set once, here, before any source thread exists, and a value
-# the user has set is kept.
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_flags;prefer_tcp")
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One decoded frame, as the analyzer wants it."""
-
-    # BGR pixels, as OpenCV decodes them.
-    image: NDArray[np.uint8]
-    # Seconds in the source's own timeline; always increasing for one source.
-    pts: float
-    # Wall-clock time (seconds since the epoch) at which the frame was read.
-    timestamp: float
 
 
 class Source(Protocol):
@@ -102,12 +81,6 @@ class Source(Protocol):
         """Return whether the source will never deliver another frame."""
 
 
-def is_stream_url(source: str) -> bool:
-    """Return whether ``source`` names a network stream rather than a local file."""
-    scheme, separator, _ = source.partition("://")
-    return bool(separator) and scheme.lower() != "file"
-
-
 def redact(source: str) -> str:
     """Return a source without the password of its URL, for names and log messages."""
     if not is_stream_url(source):
@@ -119,11 +92,6 @@ def redact(source: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
-
-def file_path(source: str) -> str:
-    """Return the local path of a file source (a bare path or a file:// URL)."""
-    return source.removeprefix("file://")
 
 
 class _Outcome(enum.Enum):
@@ -140,9 +108,9 @@ class _Session:
     """One attempt to open a source and read it, in its own thread.
 
     A call into FFmpeg that never returns cannot be interrupted from Python,
-    and closing the capture under it from another thread would crash the
+    and closing the container under it from another thread would crash the
     process. So the watchdog abandons such a session: its thread is left to
-    release its capture if the call ever returns, and a new session opens the
+    release its container if the call ever returns, and a new session opens the
     source again.
     """
 
@@ -199,11 +167,10 @@ class LiveSource:
         self._sessions: list[_Session] = []
         # Frame exchange with the consumer, guarded by _cond.
         self._frames_read = 0
-        self._frames_converted = 0
+        self._frames_kept = 0
         self._newest_pts = 0.0
         self._min_pts: float | None = None
         self._stored: Frame | None = None
-        self._stored_index = 0
         self._frame_interval = DEFAULT_FRAME_INTERVAL
         self._ended = False
         # Live pts are seconds on this clock since the source started.
@@ -218,10 +185,10 @@ class LiveSource:
             return self._frames_read
 
     @property
-    def frames_converted(self) -> int:
-        """Return how many frames have been converted to BGR for the consumer."""
+    def frames_kept(self) -> int:
+        """Return how many frames were kept for the consumer; the others were never due."""
         with self._cond:
-            return self._frames_converted
+            return self._frames_kept
 
     @property
     def newest_pts(self) -> float:
@@ -242,10 +209,10 @@ class LiveSource:
             return self._ended
 
     def request(self, min_pts: float = -math.inf) -> None:
-        """Ask for the first frame read at or after ``min_pts`` (source seconds).
+        """Ask for the frames read at or after ``min_pts`` (source seconds).
 
-        Only requested frames are converted to BGR. A stored frame that is
-        older than ``min_pts`` is dropped: it is no longer due.
+        A stored frame that is older than ``min_pts`` is dropped: it is no
+        longer due.
         """
         with self._cond:
             if self._stored is not None and self._stored.pts >= min_pts:
@@ -255,39 +222,24 @@ class LiveSource:
             self._cond.notify_all()
 
     def take(self) -> Frame | None:
-        """Return the newest frame not yet taken, or None (and ask for the next one).
+        """Return the newest due frame not yet taken, or None.
 
-        If a stream has read newer frames since the requested one was
-        converted (the consumer was busy elsewhere), the next frame is
-        converted and returned instead, waiting at most about two frame
-        intervals for it, so that what is analysed is never more than a
-        frame old.
+        A stream keeps the newest due frame for the consumer, replacing an
+        older one that was not taken (keeping one costs nothing: it is not
+        converted), so what is analysed is never older than the last frame
+        read. A file read at the consumer's pace decodes its next due frame
+        only once the previous one has been taken.
         """
         with self._cond:
             frame = self._stored
-            if frame is None:
-                if self._min_pts is None:
-                    self._min_pts = -math.inf
-                    self._cond.notify_all()
-                return None
-            if not self._paced_by_consumer and self._stored_index < self._frames_read:
-                index = self._stored_index
-                self._stored = None
-                self._min_pts = -math.inf
-                self._cond.wait_for(
-                    lambda: self._stored is not None or self._stopping.is_set() or self._ended,
-                    timeout=min(2 * self._frame_interval, 0.25),
-                )
-                fresh, fresh_index = self._peek()
-                if fresh is not None and fresh_index > index:
-                    frame = fresh
             self._stored = None
-            self._min_pts = None
+            if self._paced_by_consumer and frame is not None:
+                self._min_pts = None
+            elif self._min_pts is None or not self._paced_by_consumer:
+                # Until the consumer says which frames are due, every frame is.
+                self._min_pts = -math.inf
+                self._cond.notify_all()
             return frame
-
-    def _peek(self) -> tuple[Frame | None, int]:
-        """Return the stored frame and its index (the caller holds the lock)."""
-        return self._stored, self._stored_index
 
     def wait_for_frame(self, timeout: float) -> bool:
         """Wait until a frame can be taken; return False on timeout, stop or end."""
@@ -325,7 +277,7 @@ class LiveSource:
         A thread can only be joined once FFmpeg returns from the call it is
         in, which its own timeouts bound; ``timeout`` defaults to that bound.
         Returns False if a thread stuck in a call FFmpeg cannot interrupt had
-        to be left behind (it is a daemon thread and releases its capture if
+        to be left behind (it is a daemon thread and releases its container if
         the call ever returns). With ``timeout=0`` this only checks, quietly.
         """
         self.request_stop()
@@ -441,79 +393,64 @@ class LiveSource:
             session.timeout = timeout or 0.0
             session.deadline = None if timeout is None else time.monotonic() + timeout
 
-    def _open(self, session: _Session) -> cv2.VideoCapture | None:
+    def _open(self, session: _Session) -> VideoInput | None:
         """Open the source with FFmpeg's own timeouts; None (and the reason) on failure."""
         self._expect(session, self.settings.open_timeout)
-        params = [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-            max(int(self.settings.open_timeout * 1000), 1),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-            max(int(self.settings.read_timeout * 1000), 1),
-            # One decoding thread per camera: frame threading would add a
-            # frame of latency per thread, and a thread per core per camera;
-            # cameras run in parallel with each other instead.
-            cv2.CAP_PROP_N_THREADS,
-            1,
-        ]
-        target = file_path(self.url) if self._is_file else self.url
-        capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
-        self._expect(session, None)
-        if not capture.isOpened():
-            capture.release()
-            what = "file" if self._is_file else "stream"
-            self._finish(session, _Outcome.FAILED_OPEN, f"the {what} could not be opened")
+        try:
+            video = VideoInput(self.url, self.settings.open_timeout, self.settings.read_timeout)
+        except VideoOpenError as err:
+            self._expect(session, None)
+            self._finish(session, _Outcome.FAILED_OPEN, err.detail)
             return None
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        if self._is_file and 0 < fps < 1000:  # noqa: PLR2004 - FFmpeg's nonsense rates
+        self._expect(session, None)
+        interval = video.frame_interval
+        if self._is_file and interval is not None:
             with self._cond:
-                self._frame_interval = 1.0 / fps
-        return capture
+                self._frame_interval = interval
+        return video
 
     def _read(self, session: _Session) -> None:
         """Open the source and read frames until it fails, ends, hangs or is stopped."""
-        capture = None
+        video = None
         try:
-            capture = self._open(session)
-            while capture is not None and not self._stopping.is_set() and not session.abandoned:
-                again = self._read_pass(session, capture)
+            video = self._open(session)
+            while video is not None and not self._stopping.is_set() and not session.abandoned:
+                again = self._read_pass(session, video)
                 if not again:
                     break
                 # A looping file: start it again, continuing its timeline.
-                capture.release()
-                capture = self._open(session)
-        except Exception:  # pragma: no cover - a defect in OpenCV or here; keep the worker alive
+                video.close()
+                video = self._open(session)
+        except Exception:  # pragma: no cover - a defect in PyAV or here; keep the worker alive
             _LOGGER.exception("Source %s: reading failed", self._name)
             self._finish(session, _Outcome.LOST, "reading the source failed")
         finally:
-            if capture is not None:
-                capture.release()
+            if video is not None:
+                video.close()
             session.done.set()
 
-    def _read_pass(self, session: _Session, capture: cv2.VideoCapture) -> bool:
-        """Read frames from an open capture; return True when a looping file should restart."""
+    def _read_pass(self, session: _Session, video: VideoInput) -> bool:
+        """Read frames from an open source; return True when a looping file should restart."""
         pass_frames = 0
-        file_pts = 0.0
         with self._cond:
             # A file read again (looping, or reopened) continues its timeline
             # one frame after the newest pts, so pts never go back.
             pts_base = self._newest_pts + self._frame_interval if self._frames_read else 0.0
+        pictures = video.pictures()
         while not self._stopping.is_set():
             if self._paced_by_consumer and not self._wait_for_request(session):
                 return False
             self._expect(session, self.settings.read_timeout)
             started = time.monotonic()
-            ok = capture.grab()
+            picture, error = _next_picture(pictures)
             self._expect(session, None)
             if session.abandoned or self._stopping.is_set():
                 return False
-            if not ok:
-                return self._end_of_pass(session, pass_frames, started)
+            if picture is None:
+                return self._end_of_pass(session, pass_frames, started, error)
             timestamp = time.time()
-            if self._is_file:
-                file_pts = max(capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, file_pts)
-                pts = pts_base + file_pts
-            else:
-                pts = time.monotonic() - self._clock_start
+            # A file keeps its own timeline; a stream's pts is the time it was read.
+            pts = pts_base + picture.pts if self._is_file else time.monotonic() - self._clock_start
             pass_frames += 1
             if not session.streamed:
                 session.streamed = True
@@ -522,17 +459,21 @@ class LiveSource:
                 session.clock = self._pace(pts, session.clock)
                 if self._stopping.is_set():
                     return False
-            self._publish(session, capture, pts, timestamp)
+            self._publish(session, picture, pts, timestamp)
         return False
 
-    def _end_of_pass(self, session: _Session, pass_frames: int, started: float) -> bool:
-        """Decide what a failed grab means: a file's end (loop or not) or a lost stream."""
-        if self._is_file and pass_frames:
+    def _end_of_pass(
+        self, session: _Session, pass_frames: int, started: float, error: VideoOpenError | None
+    ) -> bool:
+        """Decide what the end of the pictures means: a file's end (loop or not) or a loss."""
+        if self._is_file and pass_frames and error is None:
             if self.settings.loop:
                 return True
             self._finish(session, _Outcome.ENDED)
             return False
-        if time.monotonic() - started >= self.settings.read_timeout * 0.9:
+        if error is not None:
+            detail = error.detail
+        elif time.monotonic() - started >= self.settings.read_timeout * 0.9:
             detail = f"no frame for {self.settings.read_timeout:g} s"
         elif self._is_file:
             detail = "the file has no frame that can be read"
@@ -562,9 +503,9 @@ class LiveSource:
         return clock
 
     def _publish(
-        self, session: _Session, capture: cv2.VideoCapture, pts: float, timestamp: float
+        self, session: _Session, picture: DecodedPicture, pts: float, timestamp: float
     ) -> None:
-        """Count a grabbed frame, and convert it if the consumer wants it."""
+        """Count a decoded picture, and keep it if the consumer wants it."""
         with self._cond:
             if self._frames_read and not self._is_file:
                 # A smoothed frame interval bounds how long take() waits for a fresh frame.
@@ -572,23 +513,26 @@ class LiveSource:
                 self._frame_interval += 0.2 * (interval - self._frame_interval)
             self._frames_read += 1
             self._newest_pts = pts
-            index = self._frames_read
-            wanted = self._min_pts is not None and pts >= self._min_pts and self._stored is None
-        if not wanted:
-            return
-        ok, image = capture.retrieve()
-        if not ok or image is None:  # pragma: no cover - grab() succeeded, so does retrieve()
-            return
-        with self._cond:
-            self._frames_converted += 1
-            if session.abandoned or self._min_pts is None:
+            if session.abandoned or self._min_pts is None or pts < self._min_pts:
                 return
-            self._stored = Frame(np.asarray(image, dtype=np.uint8), pts, timestamp)
-            self._stored_index = index
-            self._min_pts = None
+            if self._paced_by_consumer:
+                # The consumer asked for this one frame; the next waits for its request.
+                self._min_pts = None
+            self._frames_kept += 1
+            self._stored = Frame(picture.video, pts, timestamp)
             self._cond.notify_all()
         if self._wake is not None:
             self._wake.set()
+
+
+def _next_picture(
+    pictures: Iterator[DecodedPicture],
+) -> tuple[DecodedPicture | None, VideoOpenError | None]:
+    """Return the next decoded picture, or None and the error that ended the pictures."""
+    try:
+        return next(pictures, None), None
+    except VideoOpenError as err:
+        return None, err
 
 
 class PushedSource:
@@ -662,7 +606,7 @@ class PushedSource:
             self._min_pts = min_pts
 
     def take(self) -> Frame | None:
-        """Decode and return the newest image not yet taken (BGR), or None."""
+        """Decode and return the newest image not yet taken, or None."""
         with self._lock:
             data, pts, timestamp = self._data, self._pts, self._timestamp
             self._data = None
@@ -680,8 +624,7 @@ class PushedSource:
             self._failing = False
             _LOGGER.info("Camera %s: pushed images can be read again", self._name)
         self.last_error = None
-        # decode_image returns RGB; the analyzer wants BGR, as streams deliver it.
-        return Frame(np.ascontiguousarray(rgb[:, :, ::-1]), pts, timestamp)
+        return Frame.from_rgb(rgb, pts, timestamp)
 
     def wait_for_frame(self, timeout: float) -> bool:
         """Wait until an image is waiting to be taken; False on timeout."""

@@ -37,6 +37,7 @@ from types import FrameType
 
 from .analyzer import CameraAnalyzer
 from .engine import EngineUnavailableError, FaceEngine
+from .frames import Frame
 from .gallery import KnownFaces
 from .messages import (
     AddCamera,
@@ -66,7 +67,7 @@ from .protocol import (
     send_message,
 )
 from .settings import AnalysisSettings
-from .sources import Frame, LiveSource, PushedSource, Source, probe
+from .sources import LiveSource, PushedSource, Source, probe
 from .still import analyze_still
 
 # Run as __main__ by bootstrap.py: the logger keeps the module's real name.
@@ -382,7 +383,7 @@ class Worker:
     def _process(self, camera: _Camera, frame: Frame) -> None:
         """Analyse one frame and send its events; an analysis error is logged, not fatal."""
         try:
-            events = camera.analyzer.process(frame.image, frame.pts, frame.timestamp)
+            events = camera.analyzer.process(frame)
         except Exception:
             now = time.monotonic()
             if now - camera.last_error_logged >= ERROR_LOG_INTERVAL:
@@ -433,8 +434,9 @@ class Worker:
                 if frame is None:
                     result = ProbeResult(command.request_id, ok=False, detail=detail)
                 else:
-                    height, width = frame.image.shape[:2]
-                    result = ProbeResult(command.request_id, ok=True, width=width, height=height)
+                    result = ProbeResult(
+                        command.request_id, ok=True, width=frame.width, height=frame.height
+                    )
                 self._channel.send(result)
             finally:
                 done.set()
