@@ -2,7 +2,7 @@
 
 Imported by the benchmark scripts next to it (not run by itself). A video is
 a grey 640x360 scene in which real photos appear one after another, each for
-a few seconds, with empty scene in between; written with OpenCV (MPEG-4
+a few seconds, with empty scene in between; written with PyAV (MPEG-4
 part 2) into a temporary folder, never into the project. The faces are the
 shared reference photos plus scikit-image's astronaut, and the same photos
 are taught, so every appearance is a recognition. With OpenEye's presence
@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 import sys
 
-import cv2
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.real_hass import RealHass  # noqa: E402 - after the path
+from tests.video_files import write_video as write_frames  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media"
 WIDTH, HEIGHT = 640, 360
@@ -35,8 +36,7 @@ def astronaut_photo(folder: Path) -> Path:
     from skimage import data  # noqa: PLC0415 - only needed here
 
     path = folder / "astronaut.jpg"
-    head = np.ascontiguousarray(data.astronaut()[0:260, 80:360][:, :, ::-1])
-    cv2.imwrite(str(path), head)
+    Image.fromarray(np.ascontiguousarray(data.astronaut()[0:260, 80:360])).save(path, quality=95)
     return path
 
 
@@ -52,10 +52,11 @@ def people(folder: Path) -> list[tuple[str, Path]]:
 
 def _placed(photo: Path) -> np.ndarray:
     """Return a frame with the photo scaled to 340 px high, in the middle of the scene."""
-    image = cv2.imread(str(photo))
-    scale = 340 / image.shape[0]
-    image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    image = image[:, :WIDTH]
+    with Image.open(photo) as opened:
+        rgb = opened.convert("RGB")
+    scale = 340 / rgb.height
+    resized = rgb.resize((round(rgb.width * scale), 340), Image.Resampling.BOX)
+    image = np.asarray(resized, dtype=np.uint8)[:, :WIDTH]
     frame = np.full((HEIGHT, WIDTH, 3), BACKGROUND, dtype=np.uint8)
     top = (HEIGHT - image.shape[0]) // 2
     left = (WIDTH - image.shape[1]) // 2
@@ -65,18 +66,14 @@ def _placed(photo: Path) -> np.ndarray:
 
 def write_video(path: Path, schedule: Sequence[tuple[Path | None, float]]) -> float:
     """Write a video of ``(photo, or None for the empty scene; seconds)`` steps; return seconds."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
-    assert writer.isOpened()
     empty = np.full((HEIGHT, WIDTH, 3), BACKGROUND, dtype=np.uint8)
+    frames: list[np.ndarray] = []
     total = 0.0
-    try:
-        for photo, seconds in schedule:
-            frame = empty if photo is None else _placed(photo)
-            for _ in range(round(seconds * FPS)):
-                writer.write(frame)
-            total += seconds
-    finally:
-        writer.release()
+    for photo, seconds in schedule:
+        frame = empty if photo is None else _placed(photo)
+        frames.extend([frame] * round(seconds * FPS))
+        total += seconds
+    write_frames(path, frames, FPS, codec="mpeg4")
     return total
 
 

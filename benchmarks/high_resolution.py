@@ -34,7 +34,7 @@ import statistics
 import tempfile
 import time
 
-import cv2
+import av
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT.parent / "shared" / "media"
@@ -67,17 +67,17 @@ from custom_components.openeye.pipeline.settings import (  # noqa: E402
 
 def upscale(source: Path, target: Path, size: tuple[int, int]) -> None:
     """Write ``source`` resized to ``size`` (width, height) as MPEG-4 at the same frame rate."""
-    capture = cv2.VideoCapture(str(source), cv2.CAP_FFMPEG)
-    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), FPS, size)
-    try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            writer.write(cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR))
-    finally:
-        writer.release()
-        capture.release()
+    with av.open(str(source)) as reader, av.open(str(target), "w", format="mp4") as writer:
+        stream = writer.add_stream("mpeg4", rate=reader.streams.video[0].average_rate)
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        stream.bit_rate = 8_000_000
+        for frame in reader.decode(video=0):
+            scaled = frame.reformat(
+                width=size[0], height=size[1], format="yuv420p", interpolation="BILINEAR"
+            )
+            scaled.pts = None
+            writer.mux(stream.encode(scaled))
+        writer.mux(stream.encode(None))
 
 
 @dataclass

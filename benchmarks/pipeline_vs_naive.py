@@ -191,8 +191,8 @@ from custom_components.openeye.pipeline.engine import FaceEngine
 figures["imported"] = rss()
 engine = FaceEngine()
 figures["models_loaded"] = rss()
-import cv2, numpy as np
-rgb = np.ascontiguousarray(cv2.imread({str(PHOTOS["Lin-Manuel Miranda"])!r})[:, :, ::-1])
+from custom_components.openeye.pipeline.images import decode_image
+rgb = decode_image(open({str(PHOTOS["Lin-Manuel Miranda"])!r}, "rb").read())
 engine.encode(rgb, engine.detect(rgb, upsample=0))
 del rgb
 figures["after_one_frame"] = rss()
