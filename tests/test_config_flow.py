@@ -34,15 +34,34 @@ async def test_user_flow_creates_the_entry(hass: HomeAssistant) -> None:
     assert result["title"] == "Front of house"
     assert result["data"] == {}
     assert result["options"] == OPTION_DEFAULTS
-    assert result["result"].unique_id == DOMAIN
 
 
-async def test_second_entry_aborts(hass: HomeAssistant) -> None:
-    """OpenEye is a single hub: a second attempt aborts as already configured."""
-    MockConfigEntry(domain=DOMAIN, unique_id=DOMAIN).add_to_hass(hass)
+async def test_second_setup_is_refused(hass: HomeAssistant) -> None:
+    """OpenEye is a single hub: Home Assistant refuses a second setup before any form."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_NAME: "OpenEye"})
+
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "single_instance_allowed"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_a_second_open_form_ends_when_the_first_creates_the_entry(
+    hass: HomeAssistant,
+) -> None:
+    """Two forms opened at once (two browsers, say) give one entry, not two."""
+    first = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    second = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert second["type"] is FlowResultType.FORM
+
+    result = await hass.config_entries.flow.async_configure(
+        first["flow_id"], {CONF_NAME: "OpenEye"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Home Assistant aborts the other form as soon as the only entry exists.
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
 async def test_missing_engine_is_reported_and_recoverable(hass: HomeAssistant) -> None:

@@ -97,15 +97,18 @@ def engine_available() -> bool:
 
 
 class OpenEyeConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create the one OpenEye entry."""
+    """Create the one OpenEye entry.
+
+    There is only ever one: manifest.json says single_config_entry, so Home
+    Assistant itself refuses a second flow with single_instance_allowed (from
+    2025.4 on), aborts other flows when one finishes, and offers no "Add hub".
+    """
 
     VERSION = 1
     MINOR_VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for a name, after checking that the face engine's files are present."""
-        await self.async_set_unique_id(DOMAIN)
-        self._abort_if_unique_id_configured()
         errors: dict[str, str] = {}
         if user_input is not None:
             if await self.hass.async_add_executor_job(engine_available):
