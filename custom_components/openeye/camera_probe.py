@@ -21,7 +21,7 @@ PROBE_TIMEOUT = 15.0
 async def async_validate_url(hass: HomeAssistant, url: str) -> str | None:
     """Return an error key for an unusable address, or None.
 
-    Streams must use a scheme OpenCV reads from cameras; local files must lie
+    Streams must use a scheme OpenEye reads from cameras; local files must lie
     inside Home Assistant's ``allowlist_external_dirs`` (checked in an
     executor thread, since the check resolves links on disk).
     """

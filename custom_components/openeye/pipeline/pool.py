@@ -86,9 +86,6 @@ PROBE_START_ALLOWANCE = 10.0
 # Pushed images are dropped rather than queued once this much is waiting to
 # be written to a worker: the worker keeps only the newest image anyway.
 PUSH_BACKLOG_LIMIT = 8 * 1024 * 1024
-# Environment for workers: OpenCV's and FFmpeg's own chatter on stderr says
-# nothing that the status messages do not, unless a developer asks for it.
-WORKER_ENVIRONMENT = {"OPENCV_LOG_LEVEL": "ERROR", "OPENCV_FFMPEG_LOGLEVEL": "-8"}
 
 _ResultT = TypeVar("_ResultT", ImageAnalysis, ProbeResult)
 
@@ -410,8 +407,9 @@ class WorkerPool:
                     *worker_command(child.fileno(), self._logger.getEffectiveLevel()),
                     pass_fds=(child.fileno(),),
                     stdin=asyncio.subprocess.DEVNULL,
+                    # FFmpeg's own chatter stays off: PyAV keeps its log silent
+                    # unless asked, and the status messages say what matters.
                     stdout=asyncio.subprocess.DEVNULL,
-                    env={**WORKER_ENVIRONMENT, **os.environ},
                 )
             finally:
                 # The child has its copy (or there is no child): ours would

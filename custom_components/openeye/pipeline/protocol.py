@@ -10,7 +10,7 @@ nothing else can write to it. A length above :data:`MAX_MESSAGE_SIZE` is
 refused before anything is allocated, so a corrupt stream cannot exhaust memory.
 
 This module is imported by the owner (Home Assistant), so it stays light: no
-OpenCV, no dlib.
+PyAV, no dlib.
 """
 
 from __future__ import annotations
