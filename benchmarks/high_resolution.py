@@ -75,8 +75,10 @@ def upscale(source: Path, target: Path, size: tuple[int, int]) -> None:
             scaled = frame.reformat(
                 width=size[0], height=size[1], format="yuv420p", interpolation="BILINEAR"
             )
-            scaled.pts = None
-            writer.mux(stream.encode(scaled))
+            # A new frame of the same pixels: the decoded one carries the source's
+            # timing and flags, which the encoder refuses.
+            fresh = av.VideoFrame.from_ndarray(scaled.to_ndarray(), format="yuv420p")
+            writer.mux(stream.encode(fresh))
         writer.mux(stream.encode(None))
 
 

@@ -41,7 +41,7 @@ FAILURES_BEFORE_FAILED = 5
 # declares a call hung (a read of a pipe, a DNS lookup: calls FFmpeg cannot
 # interrupt), so that the two never race in the normal case.
 WATCHDOG_GRACE = 1.0
-# Frame interval assumed until a live source has delivered a few frames.
+# Frame interval assumed for a file that does not announce its frame rate.
 DEFAULT_FRAME_INTERVAL = 0.1
 # A realtime file that has fallen this far behind its clock starts a new clock
 # instead of rushing through the backlog.
@@ -233,12 +233,15 @@ class LiveSource:
         with self._cond:
             frame = self._stored
             self._stored = None
-            if self._paced_by_consumer and frame is not None:
-                self._min_pts = None
-            elif self._min_pts is None or not self._paced_by_consumer:
-                # Until the consumer says which frames are due, every frame is.
+            if frame is not None:
+                # A file read at the consumer's pace decodes its next frame
+                # only when asked; a stream keeps the newest frame from now on,
+                # until the consumer says which frames are due.
+                self._min_pts = None if self._paced_by_consumer else -math.inf
+            elif self._min_pts is None:
+                # Nothing has been asked for yet: any frame will do.
                 self._min_pts = -math.inf
-                self._cond.notify_all()
+            self._cond.notify_all()
             return frame
 
     def wait_for_frame(self, timeout: float) -> bool:
@@ -507,10 +510,6 @@ class LiveSource:
     ) -> None:
         """Count a decoded picture, and keep it if the consumer wants it."""
         with self._cond:
-            if self._frames_read and not self._is_file:
-                # A smoothed frame interval bounds how long take() waits for a fresh frame.
-                interval = min(max(pts - self._newest_pts, 0.001), 1.0)
-                self._frame_interval += 0.2 * (interval - self._frame_interval)
             self._frames_read += 1
             self._newest_pts = pts
             if session.abandoned or self._min_pts is None or pts < self._min_pts:
