@@ -27,16 +27,7 @@ import voluptuous as vol
 from .camera_probe import async_probe_camera_entity, async_probe_url, async_validate_url
 from .const import (
     CONF_CAMERA_ENTITY_ID,
-    CONF_DETECTION_RATE,
-    CONF_DETECTION_SCALE,
-    CONF_MAX_SUBSCRIPTIONS,
-    CONF_MIN_FACE_SIZE,
-    CONF_MOTION_SENSITIVITY,
-    CONF_PRESENCE_TIMEOUT,
     CONF_SOURCE_TYPE,
-    CONF_TOLERANCE,
-    CONF_UNKNOWN_RETENTION_COUNT,
-    CONF_UNKNOWN_RETENTION_DAYS,
     CONF_URL,
     DEFAULT_NAME,
     DOMAIN,
@@ -45,46 +36,22 @@ from .const import (
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
+from .options import OPTION_BOUNDS, InvalidOptionError, check_option, checked_options
 from .pipeline.engine import EngineUnavailableError, models_directory
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
 
-def _number(minimum: float, maximum: float, step: float, unit: str | None = None) -> NumberSelector:
-    """Return a number selector shown as a box, with the given bounds."""
-    config = NumberSelectorConfig(min=minimum, max=maximum, step=step, mode=NumberSelectorMode.BOX)
-    if unit is not None:
-        config["unit_of_measurement"] = unit
+def _number(key: str) -> NumberSelector:
+    """Return an option's number box, with the option's bounds."""
+    bounds = OPTION_BOUNDS[key]
+    config = NumberSelectorConfig(
+        min=bounds.minimum, max=bounds.maximum, step=bounds.step, mode=NumberSelectorMode.BOX
+    )
+    if bounds.unit is not None:
+        config["unit_of_measurement"] = bounds.unit
     return NumberSelector(config)
-
-
-# Bounds come from what the pipeline can honour: a tolerance above 1.0 would
-# match strangers, and more than 15 detections a second only burns CPU.
-OPTION_SELECTORS: dict[str, NumberSelector] = {
-    CONF_TOLERANCE: _number(0.3, 1.0, 0.01),
-    CONF_DETECTION_RATE: _number(0.5, 15, 0.5, "/s"),
-    CONF_DETECTION_SCALE: _number(0.25, 2.0, 0.05),
-    CONF_MIN_FACE_SIZE: _number(20, 1000, 1, "px"),
-    CONF_MOTION_SENSITIVITY: _number(0, 100, 1, "%"),
-    CONF_PRESENCE_TIMEOUT: _number(10, 86400, 1, "s"),
-    CONF_UNKNOWN_RETENTION_DAYS: _number(1, 365, 1, "d"),
-    CONF_UNKNOWN_RETENTION_COUNT: _number(1, 1000, 1),
-    CONF_MAX_SUBSCRIPTIONS: _number(1, 50, 1),
-}
-
-# Whole-number options are stored as int, so that the pipeline and the
-# entities never see "5.0 subscriptions".
-INTEGER_OPTIONS = frozenset(
-    {
-        CONF_MIN_FACE_SIZE,
-        CONF_MOTION_SENSITIVITY,
-        CONF_PRESENCE_TIMEOUT,
-        CONF_UNKNOWN_RETENTION_DAYS,
-        CONF_UNKNOWN_RETENTION_COUNT,
-        CONF_MAX_SUBSCRIPTIONS,
-    }
-)
 
 
 def engine_available() -> bool:
@@ -144,21 +111,29 @@ class OpenEyeOptionsFlow(OptionsFlow):
     """Change how OpenEye recognises faces; applied at once, without a restart."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show every option with its current value."""
+        """Show every option with its current value; refuse values that are not numbers in range.
+
+        The form's boxes keep the bounds in the browser, but the flow's API
+        takes any JSON: "NaN", text or an out-of-range number is refused here
+        with the field's error, and nothing is stored.
+        """
+        errors: dict[str, str] = {}
         if user_input is not None:
-            options = {
-                key: int(value) if key in INTEGER_OPTIONS else float(value)
-                for key, value in user_input.items()
-            }
-            return self.async_create_entry(data=options)
-        current = {**OPTION_DEFAULTS, **self.config_entry.options}
-        schema = vol.Schema(
-            {
-                vol.Required(key, default=current[key]): selector
-                for key, selector in OPTION_SELECTORS.items()
-            }
+            options: dict[str, float | int] = {}
+            for key in OPTION_BOUNDS:
+                try:
+                    options[key] = check_option(key, user_input.get(key))
+                except InvalidOptionError as err:
+                    errors[key] = err.reason
+            if not errors:
+                return self.async_create_entry(data=options)
+        current, _invalid = checked_options(self.config_entry.options)
+        schema = vol.Schema({vol.Required(key): _number(key) for key in OPTION_BOUNDS})
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or current),
+            errors=errors,
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
 
 
 class CameraSubentryFlow(ConfigSubentryFlow):

@@ -8,6 +8,7 @@ messages for websocket subscribers, the moment they happen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -41,11 +42,11 @@ from .const import (
     EVENT_FACE_RECOGNIZED,
     EVENT_MOTION_DETECTED,
     EVENT_UNKNOWN_FACE,
-    OPTION_DEFAULTS,
     SOURCE_TYPE_ENTITY,
     SUBENTRY_CAMERA,
 )
 from .gallery_store import GalleryStore, Person, UnknownFaceRecord, base64_text
+from .options import OptionValue, checked_options
 from .pipeline.messages import (
     EngineFailed,
     FaceDetected,
@@ -100,9 +101,9 @@ def person_device_identifier(person_id: str) -> tuple[str, str]:
     return (DOMAIN, f"person_{person_id}")
 
 
-def settings_from_options(options: dict[str, Any]) -> AnalysisSettings:
-    """Return the pipeline's analysis settings for the entry's options."""
-    merged = {**OPTION_DEFAULTS, **options}
+def settings_from_options(options: Mapping[str, Any]) -> AnalysisSettings:
+    """Return the pipeline's analysis settings for the entry's options (checked, see options.py)."""
+    merged, _invalid = checked_options(options)
     return AnalysisSettings(
         tolerance=float(merged[CONF_TOLERANCE]),
         detection_rate=float(merged[CONF_DETECTION_RATE]),
@@ -123,7 +124,7 @@ class OpenEyeHub:
         self.statistics = DailyStatistics()
         self.pool = WorkerPool(self._handle_result, logger=_LOGGER)
         self.cameras: dict[str, CameraState] = {}
-        self.settings = settings_from_options(dict(entry.options))
+        self.settings = settings_from_options(entry.options)
         self.engine_error: str | None = None
         self._camera_sources: dict[str, tuple[str | None, str | None]] = {}
         self._feeds: dict[str, SnapshotFeed] = {}
@@ -139,9 +140,9 @@ class OpenEyeHub:
 
     # Options ---------------------------------------------------------------
 
-    def option(self, key: str) -> Any:  # noqa: ANN401 - options are numbers of several kinds
-        """Return an option's current value, or its default."""
-        return self.entry.options.get(key, OPTION_DEFAULTS[key])
+    def option(self, key: str) -> OptionValue:
+        """Return an option's current value, or its default when missing or invalid."""
+        return checked_options(self.entry.options)[0][key]
 
     @property
     def presence_timeout(self) -> timedelta:
@@ -150,8 +151,27 @@ class OpenEyeHub:
 
     # Life cycle ------------------------------------------------------------
 
+    @callback
+    def _check_stored_options(self) -> None:
+        """Raise a repair issue naming stored options that are invalid (their defaults apply)."""
+        _values, invalid = checked_options(self.entry.options)
+        if not invalid:
+            ir.async_delete_issue(self.hass, DOMAIN, "invalid_options")
+            return
+        _LOGGER.warning("OpenEye options %s are invalid; their defaults apply", ", ".join(invalid))
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            "invalid_options",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="invalid_options",
+            translation_placeholders={"options": ", ".join(invalid)},
+        )
+
     async def async_start(self) -> None:
         """Load the gallery, start the workers and every configured camera."""
+        self._check_stored_options()
         await self.gallery.async_load()
         self._gallery_loaded = True
         self.statistics.restore(self.gallery.statistics)
@@ -202,7 +222,8 @@ class OpenEyeHub:
 
     async def async_entry_updated(self) -> None:
         """Apply changed options and added, changed or removed cameras at once."""
-        settings = settings_from_options(dict(self.entry.options))
+        self._check_stored_options()
+        settings = settings_from_options(self.entry.options)
         if settings != self.settings:
             self.settings = settings
             await self.pool.async_set_settings(settings)
