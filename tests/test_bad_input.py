@@ -188,6 +188,22 @@ async def test_websocket_refuses_unusable_names_and_unknown_ids(
         ),
         ({"type": "openeye/people/enroll", "name": "x" * 10_000, "image": face}, "invalid_format"),
         ({"type": "openeye/people/enroll", "name": "EILEEN", "image": face}, "duplicate_name"),
+        # Look-alikes are the same name: invisible characters, full-width letters.
+        (
+            {"type": "openeye/people/enroll", "name": "Ei\u200bleen", "image": face},
+            "duplicate_name",
+        ),
+        (
+            {"type": "openeye/people/enroll", "name": "\uff25ileen", "image": face},
+            "duplicate_name",
+        ),
+        ({"type": "openeye/people/enroll", "name": "Bob\u202e", "image": face}, "name_invalid"),
+        # The name is checked before the photo: an unusable name wins over a broken image.
+        ({"type": "openeye/people/enroll", "name": "\u200b", "image": "%%%"}, "name_empty"),
+        (
+            {"type": "openeye/people/rename", "person_id": person_id, "name": "\u2066x"},
+            "name_invalid",
+        ),
         ({"type": "openeye/people/enroll", "person_id": "nobody", "image": face}, "not_found"),
         ({"type": "openeye/people/rename", "person_id": person_id, "name": ""}, "name_empty"),
         (

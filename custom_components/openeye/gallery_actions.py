@@ -124,6 +124,9 @@ async def async_enroll(
     """
     gallery = hub.gallery
     existing = gallery.get_person(person_id) if person_id is not None else None
+    if existing is None:
+        # The name is checked before any image work: a refusal costs nothing.
+        name = gallery.new_name(name or "")
     if unknown_id is not None:
         record = gallery.get_unknown(unknown_id)
         encoding, thumbnail = record.encoding, record.crop

@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
+from .names import clean_name, name_key
 from .pipeline.gallery import KnownFaces, KnownPerson
 
 STORAGE_KEY: Final = f"{DOMAIN}.gallery"
@@ -125,16 +126,6 @@ def _parse_time(value: str) -> datetime:
     return parsed
 
 
-def validate_name(name: str) -> str:
-    """Return the name trimmed, or raise a translated error for an empty or too long one."""
-    cleaned = " ".join(str(name).split())
-    if not cleaned:
-        raise OpenEyeValidationError("name_empty")
-    if len(cleaned) > MAX_NAME_LENGTH:
-        raise OpenEyeValidationError("name_too_long", {"max_length": str(MAX_NAME_LENGTH)})
-    return cleaned
-
-
 class _GalleryStorage(Store[dict[str, Any]]):
     """The storage file, with the hook where later layouts migrate older ones."""
 
@@ -232,17 +223,24 @@ class GalleryStore:
         """Return a person by id or by name (case-insensitive), or raise not-found."""
         if id_or_name in self.people:
             return self.people[id_or_name]
-        wanted = " ".join(id_or_name.split()).casefold()
+        wanted = name_key(id_or_name)
         for person in self.people.values():
-            if person.name.casefold() == wanted:
+            if name_key(person.name) == wanted:
                 return person
-        raise OpenEyeValidationError("person_not_found", {"person": id_or_name})
+        raise OpenEyeValidationError("person_not_found", {"person": id_or_name[:MAX_NAME_LENGTH]})
 
-    def _check_name_free(self, name: str, except_id: str | None = None) -> None:
-        """Raise a translated error when another person already has this name."""
+    def new_name(self, name: str, except_id: str | None = None) -> str:
+        """Return a name cleaned for storing, or raise when it is unusable or taken.
+
+        Names that look the same are the same name (see :func:`names.name_key`),
+        so a look-alike of a known person's name is refused as a duplicate.
+        """
+        cleaned = clean_name(name)
+        wanted = name_key(cleaned)
         for person in self.people.values():
-            if person.person_id != except_id and person.name.casefold() == name.casefold():
+            if person.person_id != except_id and name_key(person.name) == wanted:
                 raise OpenEyeValidationError("duplicate_name", {"name": person.name})
+        return cleaned
 
     # Changes a user asks for: saved before they return ---------------------
 
@@ -254,8 +252,7 @@ class GalleryStore:
         person_entity_id: str | None = None,
     ) -> Person:
         """Create a person with one encoding; the name must be new."""
-        name = validate_name(name)
-        self._check_name_free(name)
+        name = self.new_name(name)
         person = Person(
             person_id=uuid.uuid4().hex,
             name=name,
@@ -278,9 +275,7 @@ class GalleryStore:
     async def async_rename(self, person_id: str, name: str) -> Person:
         """Give a person a new name that nobody else has."""
         person = self.get_person(person_id)
-        name = validate_name(name)
-        self._check_name_free(name, except_id=person_id)
-        person.name = name
+        person.name = self.new_name(name, except_id=person_id)
         await self.async_save()
         return person
 

@@ -105,6 +105,9 @@ def _admin(handler: Handler) -> Handler:
 async def _enroll_face(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Teach a face from a photo, a camera snapshot or a stored unknown face."""
     hub = loaded_hub(hass)
+    if ATTR_NAME in call.data:
+        # A new person's name is checked before any file or camera is read.
+        hub.gallery.new_name(call.data[ATTR_NAME])
     data: bytes | None = None
     if ATTR_IMAGE_PATH in call.data:
         data = await gallery_actions.async_image_from_path(hass, call.data[ATTR_IMAGE_PATH])

@@ -364,6 +364,9 @@ async def ws_people_enroll(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any], hub: OpenEyeHub
 ) -> None:
     """Teach a face from an uploaded image or a camera snapshot."""
+    if "name" in msg:
+        # A new person's name is checked before any image work: a refusal costs nothing.
+        hub.gallery.new_name(msg["name"])
     if "image" in msg:
         data = _decode_image(msg["image"])
     elif CONF_CAMERA_ENTITY_ID in msg:
