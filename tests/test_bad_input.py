@@ -14,6 +14,7 @@ import copy
 from datetime import timedelta
 import functools
 from http import HTTPStatus
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_NAME_LENGTH
 from custom_components.openeye.gallery_store import STORAGE_KEY
 from custom_components.openeye.hub import OpenEyeHub
+from custom_components.openeye.websocket_api import MAX_CAMERA_FILTER
 from tests.faces import encode, one_face_jpeg
 
 # 8660 x 5800: a 50-megapixel photo, as a high-end phone or camera takes.
@@ -249,6 +251,78 @@ async def test_seventh_and_eighth_subscriptions_are_refused(
     assert refused["error"]["code"] == "too_many_subscriptions"
     other = await hass_ws_client(hass, hass_read_only_access_token)
     assert (await _call(other, type="openeye/subscribe"))["success"]
+
+
+async def test_oversized_requests_are_refused_and_leave_nothing(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    """Lists and strings beyond their bounds are refused before any work; nothing stays behind.
+
+    A non-admin's subscription used to accept a camera filter of any length
+    (a 3.9 MB list raised Home Assistant's CPU and memory, and the admin's
+    connections reply grew with it).
+    """
+    client = await hass_ws_client(hass, hass_read_only_access_token)
+    huge_filter = [f"camera{index}" for index in range(200_000)]
+    cases: list[dict[str, Any]] = [
+        {"type": "openeye/subscribe", "camera_ids": huge_filter},
+        {"type": "openeye/subscribe", "camera_ids": ["a"] * (MAX_CAMERA_FILTER + 1)},
+        # Longer than the cameras there are (none here): refused too.
+        {"type": "openeye/subscribe", "camera_ids": ["a", "b"]},
+        {"type": "openeye/subscribe", "camera_ids": ["x" * 65]},
+        {"type": "openeye/subscribe", "event_types": ["alert"] * 4},
+        {"type": "openeye/subscribe", "event_types": ["alert"] * 100_000},
+        {"type": "openeye/people/rename", "person_id": "p", "name": "n" * 1_000_000},
+    ]
+    for message in cases:
+        refused = await _call(client, **message)
+        assert not refused["success"], str(message)[:80]
+        assert refused["error"]["code"] in ("invalid_format", "unauthorized"), str(message)[:80]
+    assert (await _call(client, type="openeye/subscribe", camera_ids=["a"]))["success"]
+    admin = await hass_ws_client(hass)
+    connections = (await _call(admin, type="openeye/connections"))["result"]
+    assert connections["total"] == 1
+    assert [sub["camera_ids"] for sub in connections["subscriptions"]] == [["a"]]
+
+
+async def test_a_non_admins_action_is_refused_in_one_translated_line(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    *,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+    caplog: pytest.LogCaptureFixture,
+    taught: tuple[str, Any],
+) -> None:
+    """Over the websocket, a non-admin's gallery action is a translated refusal, no traceback.
+
+    Home Assistant 2025.4 logged an action's Unauthorized as an unexpected
+    error with its traceback, every time: a non-admin could fill the log.
+    """
+    client = await hass_ws_client(hass, hass_read_only_access_token)
+    for service, data in (
+        ("rename_person", {"person": "Eileen", "name": "Y"}),
+        ("remove_person", {"person": "Eileen"}),
+        ("purge_unknown_faces", {}),
+    ):
+        refused = await _call(
+            client, type="call_service", domain=DOMAIN, service=service, service_data=data
+        )
+        assert not refused["success"], service
+        assert refused["error"]["code"] == "service_validation_error", service
+        assert refused["error"]["translation_key"] == "admin_required"
+        assert (
+            "Only an administrator may change what OpenEye has been taught"
+            in refused["error"]["message"]
+        )
+    # One line each, without a traceback (Home Assistant adds one at debug level only).
+    noisy = [r for r in caplog.records if r.levelno >= logging.INFO and r.exc_info]
+    assert noisy == []
+    assert "Unexpected exception" not in caplog.text
+    assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
 
 
 async def test_admin_actions_over_rest_need_an_admin(

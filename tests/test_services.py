@@ -9,6 +9,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError,
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+import voluptuous as vol
 
 from custom_components.openeye.const import DOMAIN, MAX_NAME_LENGTH
 from custom_components.openeye.hub import OpenEyeHub
@@ -140,6 +141,15 @@ async def test_enroll_refuses_bad_requests(
         with pytest.raises(ServiceValidationError) as err:
             await _enroll(hass, **data)
         assert err.value.translation_key == key, data
+    # A path no file can have, and text far beyond any name, fail the action's schema.
+    for data in (
+        {"name": "New", "image_path": str(good) + "\x00.jpg"},
+        {"name": "New", "image_path": "/" + "d" * 5000},
+        {"name": "n" * 10_000, "image_path": str(good)},
+        {"person": "p" * 10_000, "image_path": str(good)},
+    ):
+        with pytest.raises(vol.Invalid):
+            await _enroll(hass, **data)
     assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Taken"]
 
 

@@ -18,7 +18,7 @@ from homeassistant.core import (
     ServiceResponse,
     SupportsResponse,
 )
-from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
+from homeassistant.exceptions import HomeAssistantError, UnknownUser
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -27,12 +27,14 @@ from . import gallery_actions
 from .const import (
     CONF_CAMERA_ENTITY_ID,
     DOMAIN,
+    MAX_NAME_LENGTH,
     SERVICE_ENROLL_FACE,
     SERVICE_PURGE_UNKNOWN_FACES,
     SERVICE_REMOVE_PERSON,
     SERVICE_RENAME_PERSON,
     SERVICE_SCAN,
 )
+from .errors import AdminRequiredError
 from .hub import OpenEyeHub
 
 ATTR_NAME = "name"
@@ -43,25 +45,46 @@ ATTR_PERSON_ENTITY_ID = "person_entity_id"
 ATTR_OLDER_THAN_DAYS = "older_than_days"
 
 ENROLL_SOURCES = (ATTR_IMAGE_PATH, CONF_CAMERA_ENTITY_ID, ATTR_UNKNOWN_FACE_ID)
+# Longest path Linux accepts; anything longer is refused before it reaches the disk.
+MAX_PATH_LENGTH = 4096
+
+
+def _bounded(max_length: int) -> vol.All:
+    """Return a validator for text of at most ``max_length`` characters."""
+    return vol.All(cv.string, vol.Length(max=max_length))
+
+
+def _no_nul(value: str) -> str:
+    """Refuse a path with a NUL character, which no file name can contain."""
+    if "\x00" in value:
+        raise vol.Invalid("a path cannot contain a NUL character")
+    return value
+
+
+# Names are cleaned and measured by the gallery (names.py); this only keeps
+# what is sent within a size worth cleaning.
+NAME = _bounded(MAX_NAME_LENGTH * 4)
+# A person's id (32 hex characters) or name.
+PERSON = _bounded(MAX_NAME_LENGTH * 4)
+IMAGE_PATH = vol.All(_bounded(MAX_PATH_LENGTH), _no_nul)
+UNKNOWN_ID = _bounded(64)
 
 ENROLL_SCHEMA = vol.All(
     vol.Schema(
         {
-            vol.Exclusive(ATTR_NAME, "person"): cv.string,
-            vol.Exclusive(ATTR_PERSON, "person"): cv.string,
-            vol.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+            vol.Exclusive(ATTR_NAME, "person"): NAME,
+            vol.Exclusive(ATTR_PERSON, "person"): PERSON,
+            vol.Exclusive(ATTR_IMAGE_PATH, "source"): IMAGE_PATH,
             vol.Exclusive(CONF_CAMERA_ENTITY_ID, "source"): cv.entity_domain("camera"),
-            vol.Exclusive(ATTR_UNKNOWN_FACE_ID, "source"): cv.string,
+            vol.Exclusive(ATTR_UNKNOWN_FACE_ID, "source"): UNKNOWN_ID,
             vol.Optional(ATTR_PERSON_ENTITY_ID): cv.entity_domain("person"),
         }
     ),
     cv.has_at_least_one_key(*ENROLL_SOURCES),
     cv.has_at_least_one_key(ATTR_NAME, ATTR_PERSON),
 )
-RENAME_SCHEMA = vol.Schema(
-    {vol.Required(ATTR_PERSON): cv.string, vol.Required(ATTR_NAME): cv.string}
-)
-REMOVE_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON): cv.string})
+RENAME_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON): PERSON, vol.Required(ATTR_NAME): NAME})
+REMOVE_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON): PERSON})
 SCAN_SCHEMA = vol.Schema({vol.Required(CONF_CAMERA_ENTITY_ID): cv.entity_domain("camera")})
 PURGE_SCHEMA = vol.Schema(
     {vol.Optional(ATTR_OLDER_THAN_DAYS): vol.All(vol.Coerce(int), vol.Range(min=0, max=3650))}
@@ -85,7 +108,7 @@ async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
     if user is None:
         raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
     if not user.is_admin:
-        raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
+        raise AdminRequiredError(call.context)
 
 
 type Handler = Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]]

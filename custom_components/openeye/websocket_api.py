@@ -39,6 +39,12 @@ from .services import loaded_hub
 EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert")
 # At most one statistics_update per subscriber in this many seconds.
 STATISTICS_INTERVAL: Final = 0.25
+# Every request is bounded, so that no user, admin or not, can make Home
+# Assistant do work or keep memory in proportion to what they send. A camera
+# filter may name at most this many cameras, and never more than there are.
+MAX_CAMERA_FILTER: Final = 100
+# The connections list names at most this many subscriptions (the totals count all).
+MAX_LISTED_SUBSCRIPTIONS: Final = 100
 # Base64 of the largest accepted image (10 MB decoded) is 4/3 as long. Home
 # Assistant's websocket refuses messages over 4 MiB before they get here, so
 # in practice an uploaded photo is at most about 3 MB (tests/test_bad_input.py).
@@ -164,6 +170,12 @@ class SubscriptionRegistry:
         }
 
 
+# Websocket payloads are JSON from programs: a number where text belongs is a
+# malformed request, not something to coerce.
+NAME = vol.All(str, vol.Length(max=MAX_NAME_LENGTH * 4))
+ID = vol.All(str, vol.Length(min=1, max=64))
+
+
 def _registry(hass: HomeAssistant) -> SubscriptionRegistry:
     """Return the registry, created with the commands."""
     return hass.data[DATA_SUBSCRIPTIONS]
@@ -225,10 +237,13 @@ async def ws_statistics(
 @websocket_api.websocket_command(
     {
         vol.Required("type"): "openeye/subscribe",
+        # Lengths are checked before the items, so a huge list costs one comparison.
         vol.Optional("event_types"): vol.All(
-            cv.ensure_list, [vol.In(EVENT_TYPES)], vol.Length(min=1)
+            cv.ensure_list, vol.Length(min=1, max=len(EVENT_TYPES)), [vol.In(EVENT_TYPES)]
         ),
-        vol.Optional("camera_ids"): vol.All(cv.ensure_list, [str]),
+        vol.Optional("camera_ids"): vol.All(
+            cv.ensure_list, vol.Length(max=MAX_CAMERA_FILTER), [ID]
+        ),
     }
 )
 @websocket_api.async_response
@@ -239,6 +254,14 @@ async def ws_subscribe(
     """Push statistics, camera events and alerts to this connection until it unsubscribes."""
     registry = _registry(hass)
     user = connection.user
+    camera_ids = frozenset(msg["camera_ids"]) if "camera_ids" in msg else None
+    if camera_ids is not None and len(camera_ids) > max(len(hub.cameras), 1):
+        connection.send_error(
+            msg["id"],
+            "invalid_format",
+            f"The camera filter names {len(camera_ids)} cameras; there are {len(hub.cameras)}",
+        )
+        return
     limit = int(hub.option(CONF_MAX_SUBSCRIPTIONS))
     if registry.count_for(user.id) >= limit:
         connection.send_error(
@@ -255,7 +278,7 @@ async def ws_subscribe(
         user_name=user.name,
         since=dt_util.utcnow(),
         event_types=frozenset(msg.get("event_types", EVENT_TYPES)),
-        camera_ids=frozenset(msg["camera_ids"]) if "camera_ids" in msg else None,
+        camera_ids=camera_ids,
         send=lambda event: connection.send_message(websocket_api.event_message(msg_id, event)),
     )
 
@@ -293,10 +316,11 @@ async def ws_connections(
     per_user: dict[str, int] = {}
     for sub in registry.subscriptions.values():
         per_user[sub.user_id] = per_user.get(sub.user_id, 0) + 1
+    listed = list(registry.subscriptions.values())[:MAX_LISTED_SUBSCRIPTIONS]
     connection.send_result(
         msg["id"],
         {
-            "subscriptions": [sub.as_dict() for sub in registry.subscriptions.values()],
+            "subscriptions": [sub.as_dict() for sub in listed],
             "total": len(registry.subscriptions),
             "users": len(per_user),
             "per_user": per_user,
@@ -305,11 +329,6 @@ async def ws_connections(
 
 
 # Gallery ----------------------------------------------------------------
-
-# Websocket payloads are JSON from programs: a number where text belongs is a
-# malformed request, not something to coerce.
-NAME = vol.All(str, vol.Length(max=MAX_NAME_LENGTH * 4))
-ID = vol.All(str, vol.Length(min=1, max=64))
 
 
 @websocket_api.websocket_command({vol.Required("type"): "openeye/people/list"})
