@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
 import json
 from pathlib import Path
 
@@ -24,7 +26,7 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     media_dir: Path,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    """Diagnostics list people, cameras and workers, with faces, names and URLs redacted."""
+    """Diagnostics list people, cameras and workers by id: no name, face or address anywhere."""
     assert await async_setup_component(hass, "diagnostics", {})
     photo = media_dir / "face.jpg"
     photo.write_bytes(one_face_jpeg())
@@ -43,18 +45,64 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     )
     await hass.async_block_till_done()
 
+    file_camera = media_dir / "Hall camera.mp4"
+    hass.config_entries.async_add_subentry(
+        loaded_entry,
+        ConfigSubentry(
+            data={CONF_SOURCE_TYPE: "url", CONF_URL: str(file_camera)},
+            subentry_type=SUBENTRY_CAMERA,
+            title="Hall",
+            unique_id=str(file_camera),
+        ),
+    )
+    await hass.async_block_till_done()
+
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
-    text = json.dumps(diagnostics)
-    for secret in ("Eileen", "secret", "192.0.2.10", "Front door"):
-        assert secret not in text
-    [person] = diagnostics["people"]
-    assert person["name"] == "**REDACTED**"
-    assert person["encoding_count"] == 1
-    [camera] = diagnostics["cameras"]
-    assert camera["url"] == "**REDACTED**"
-    assert camera["source_type"] == "url"
-    assert camera["status"] in ("connecting", "reconnecting", "failed")
+    hub = loaded_entry.runtime_data
+    (person,) = hub.gallery.people.values()
+    # Every string anywhere in the diagnostics, keys included, is checked.
+    strings = list(_strings(diagnostics))
+    forbidden = [
+        person.name,
+        "Eileen",
+        "Collins",
+        "Front door",
+        "Hall",
+        url,
+        "admin",
+        "secret",
+        "192.0.2.10",
+        str(file_camera),
+        str(media_dir),
+        base64.b64encode(person.thumbnail).decode()[:40],
+    ]
+    for text in strings:
+        for secret in forbidden:
+            assert secret not in text, (secret, text)
+    [entry_person] = diagnostics["people"]
+    assert entry_person["encoding_count"] == 1
+    assert entry_person["person_id"] == person.person_id
+    schemes = sorted(camera["scheme"] for camera in diagnostics["cameras"])
+    assert schemes == ["file", "rtsp"]
+    assert {camera["source_type"] for camera in diagnostics["cameras"]} == {"url"}
     assert diagnostics["settings"]["tolerance"] == 0.6
+    assert diagnostics["options"]["tolerance"] == 0.6
+    assert diagnostics["invalid_options"] == []
     assert diagnostics["workers"]["pids"]
     assert diagnostics["statistics"]["known_people"] == 1
     assert diagnostics["engine_error"] is None
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Yield every string in a JSON-like value: keys, values and items at any depth."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None:
+        yield json.dumps(value)

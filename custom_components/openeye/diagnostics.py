@@ -1,78 +1,79 @@
-"""Diagnostics for OpenEye, with biometric data, names and addresses redacted."""
+"""Diagnostics for OpenEye: figures and states, and nothing personal.
+
+Diagnostics are built from fields known to be harmless (counts, states,
+timings, random ids), never by copying OpenEye's state and redacting the keys
+known to be sensitive: a field added later cannot leak by being forgotten.
+They hold no person's name, face or encoding, no camera name and no address
+(addresses carry passwords). That matters beyond good manners: before Home
+Assistant 2026.x, any signed-in user could download an integration's
+diagnostics, administrator or not.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_SOURCE_TYPE, CONF_URL
 from .hub import OpenEyeConfigEntry
+from .options import checked_options
 
-# Faces and names are biometric and personal; stream addresses carry passwords.
-TO_REDACT = {
-    "name",
-    "person_name",
-    "camera_name",
-    "title",
-    "url",
-    "image_url",
-    "encoding",
-    "encodings",
-    "thumbnail",
-    "crop",
-    "person_entity_id",
-    "detail",
-}
+
+def _scheme(url: object) -> str | None:
+    """Return how a camera's address is read (rtsp, http, file…), without the address."""
+    if not isinstance(url, str):
+        return None
+    scheme = urlsplit(url).scheme.lower()
+    return scheme or "file"
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: OpenEyeConfigEntry
 ) -> dict[str, Any]:
-    """Return what helps to understand a problem, without anyone's face or name."""
+    """Return what helps to understand a problem, without anyone's face, name or address."""
     hub = entry.runtime_data
-    cameras = [
-        {
-            "camera_id": camera.camera_id,
-            "name": camera.name,
-            "source_type": subentry.data.get("source_type") if subentry else None,
-            "url": subentry.data.get("url") if subentry else None,
-            "camera_entity_id": camera.camera_entity_id,
-            "status": camera.status.value,
-            "detail": camera.status_detail,
-            "available": camera.available,
-            "faces_in_view": camera.faces_in_view,
-            "motion": camera.motion,
-            "analysis_rate": camera.analysis_rate,
-            "detection_ms": camera.detection_ms,
-            "encoding_ms": camera.encoding_ms,
-        }
-        for camera in hub.cameras.values()
-        for subentry in [entry.subentries.get(camera.camera_id)]
-    ]
+    options, invalid_options = checked_options(entry.options)
+    cameras = []
+    for camera in hub.cameras.values():
+        subentry = entry.subentries.get(camera.camera_id)
+        data = subentry.data if subentry is not None else {}
+        cameras.append(
+            {
+                "camera_id": camera.camera_id,
+                "source_type": data.get(CONF_SOURCE_TYPE),
+                "scheme": _scheme(data.get(CONF_URL)),
+                "status": camera.status.value,
+                "available": camera.available,
+                "faces_in_view": camera.faces_in_view,
+                "motion": camera.motion,
+                "analysis_rate": camera.analysis_rate,
+                "detection_ms": camera.detection_ms,
+                "encoding_ms": camera.encoding_ms,
+            }
+        )
     people = [
         {
             "person_id": person.person_id,
-            "name": person.name,
             "encoding_count": len(person.encodings),
             "created": person.created.isoformat(),
             "last_seen": person.last_seen.isoformat() if person.last_seen else None,
         }
         for person in hub.gallery.people.values()
     ]
-    return async_redact_data(
-        {
-            "title": entry.title,
-            "options": dict(entry.options),
-            "engine_error": hub.engine_error,
-            "settings": {
-                key: getattr(hub.settings, key) for key in hub.settings.__dataclass_fields__
-            },
-            "workers": {"pids": hub.pool.worker_pids},
-            "cameras": cameras,
-            "people": people,
-            "unknown_faces": len(hub.gallery.unknown),
-            "statistics": hub.statistics_snapshot(),
+    return {
+        "options": options,
+        "invalid_options": invalid_options,
+        "engine_error": hub.engine_error,
+        "settings": {key: getattr(hub.settings, key) for key in hub.settings.__dataclass_fields__},
+        "workers": {"pids": hub.pool.worker_pids, "restarts": hub.pool.restarts},
+        "cameras": cameras,
+        "people": people,
+        "unknown_faces": len(hub.gallery.unknown),
+        "statistics": {
+            "known_people": len(hub.gallery.people),
+            "recognitions_today": hub.statistics.recognitions_today,
+            "unknown_faces_today": hub.statistics.unknown_faces_today,
         },
-        TO_REDACT,
-    )
+    }
