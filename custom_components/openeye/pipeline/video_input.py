@@ -135,8 +135,12 @@ def _open_error(err: Exception, timeout: float) -> VideoOpenError:
     for kinds, reason, message in _OPEN_ERRORS:
         if isinstance(err, kinds):
             return VideoOpenError(reason, message.format(timeout=timeout))
-    what = getattr(err, "strerror", None) or str(err) or type(err).__name__
-    return VideoOpenError("broken", f"the source could not be opened: {what}")
+    return VideoOpenError("broken", f"the source could not be opened: {_reason(err)}")
+
+
+def _reason(err: Exception) -> str:
+    """Return why an operation failed, without the address: PyAV's messages include it."""
+    return str(getattr(err, "strerror", None) or type(err).__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +210,7 @@ class VideoInput:
             except (av.ExitError, TimeoutError) as err:
                 raise VideoOpenError("timeout", f"no frame for {self._read_timeout:g} s") from err
             except (av.FFmpegError, OSError) as err:
-                raise VideoOpenError("broken", f"the stream broke off: {err}") from err
+                raise VideoOpenError("broken", f"the stream broke off: {_reason(err)}") from err
             if packet is None:
                 return
             try:
