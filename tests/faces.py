@@ -13,7 +13,7 @@ from io import BytesIO
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from tests.video_files import write_video
 
@@ -95,3 +95,13 @@ def _face_video_frames(frames: int, absent_frames: int) -> Iterator[NDArray[np.u
 def mirrored_face_jpeg() -> bytes:
     """Return the same face mirrored: the same person, about 0.19 away in face distance."""
     return encode(np.ascontiguousarray(astronaut_head_rgb()[:, ::-1]))
+
+
+def blurred_face_jpeg() -> bytes:
+    """Return the same face blurred: the same person, about 0.47 away in face distance.
+
+    Between the strictest tolerance the options allow (0.3) and the default
+    (0.6): a match by default, and none at the strictest.
+    """
+    blurred = Image.fromarray(astronaut_head_rgb()).filter(ImageFilter.GaussianBlur(3))
+    return encode(np.asarray(blurred, dtype=np.uint8))

@@ -32,7 +32,7 @@ from custom_components.openeye.const import (
 )
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
-from tests.faces import mirrored_face_jpeg, one_face_jpeg, write_face_video
+from tests.faces import blurred_face_jpeg, one_face_jpeg, write_face_video
 from tests.helpers import camera_entry, flush_entity_writes
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
@@ -170,18 +170,18 @@ async def test_options_apply_without_restart(
     )
     pids = hub.pool.worker_pids
     assert pids
-    # The mirrored photo is the same person at a distance of about 0.19.
-    response = await _scan_file(hass, hub, mirrored_face_jpeg())
+    # The blurred photo is the same person at a distance of about 0.47.
+    response = await _scan_file(hass, hub, blurred_face_jpeg())
     assert response["faces"][0]["person_name"] == "A"
     hass.config_entries.async_update_entry(
-        loaded_entry, options={**loaded_entry.options, CONF_TOLERANCE: 0.1}
+        loaded_entry, options={**loaded_entry.options, CONF_TOLERANCE: 0.3}
     )
     await hass.async_block_till_done()
     assert _hub(loaded_entry) is hub
-    assert hub.settings.tolerance == 0.1
+    assert hub.settings.tolerance == 0.3
     assert hub.pool.worker_pids == pids
-    # The worker now compares with the strict tolerance: the mirrored face is no match.
-    response = await _scan_file(hass, hub, mirrored_face_jpeg())
+    # The worker now compares with the strict tolerance: the blurred face is no match.
+    response = await _scan_file(hass, hub, blurred_face_jpeg())
     assert response["faces"][0]["person_name"] is None
 
 

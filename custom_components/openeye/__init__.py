@@ -7,7 +7,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .camera_address import address_key
+from .const import CONF_URL, DOMAIN, SUBENTRY_CAMERA
 from .entity import hub_device_info
 from .frontend_card import async_register_card
 from .hub import OpenEyeConfigEntry, OpenEyeHub
@@ -29,6 +30,27 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_register_services(hass)
     async_register_commands(hass)
     await async_register_card(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: OpenEyeConfigEntry) -> bool:
+    """Bring an entry stored by an earlier version up to date.
+
+    1.1 to 1.2: a camera's unique id was its address, password included, and
+    unique ids are shown to administrators; it becomes the address without
+    its user name and password.
+    """
+    if entry.version > 1:
+        # Stored by a newer OpenEye: nothing here can read it safely.
+        return False
+    if entry.minor_version < 2:  # noqa: PLR2004 - the version this step leads to
+        for subentry in list(entry.subentries.values()):
+            url = subentry.data.get(CONF_URL)
+            if subentry.subentry_type == SUBENTRY_CAMERA and isinstance(url, str):
+                hass.config_entries.async_update_subentry(
+                    entry, subentry, unique_id=address_key(url)
+                )
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

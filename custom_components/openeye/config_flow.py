@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .camera_address import address_key, masked, unmasked
 from .camera_probe import async_probe_camera_entity, async_probe_url, async_validate_url
 from .const import (
     CONF_CAMERA_ENTITY_ID,
@@ -72,7 +73,8 @@ class OpenEyeConfigFlow(ConfigFlow, domain=DOMAIN):
     """
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: cameras' unique ids no longer contain their addresses' credentials.
+    MINOR_VERSION = 2
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for a name, after checking that the face engine's files are present."""
@@ -161,11 +163,21 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         return await self.async_step_url()
 
     def _defaults(self) -> dict[str, Any]:
-        """Return the form's values when reconfiguring, else nothing."""
+        """Return the form's values when reconfiguring (the password masked), else nothing."""
         if self.source != "reconfigure":
             return {}
         subentry = self._get_reconfigure_subentry()
-        return {CONF_NAME: subentry.title, **subentry.data}
+        defaults = {CONF_NAME: subentry.title, **subentry.data}
+        if CONF_URL in defaults:
+            defaults[CONF_URL] = masked(defaults[CONF_URL])
+        return defaults
+
+    def _stored_url(self) -> str | None:
+        """Return the address stored for the camera being reconfigured, if any."""
+        if self.source != "reconfigure":
+            return None
+        url = self._get_reconfigure_subentry().data.get(CONF_URL)
+        return url if isinstance(url, str) else None
 
     def _duplicate(self, unique_id: str) -> bool:
         """Return whether another camera already watches this source."""
@@ -224,10 +236,12 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         """Watch a stream URL (RTSP, HTTP MJPEG) or a video file in an allowed folder."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            url = user_input[CONF_URL].strip()
-            if error := await async_validate_url(self.hass, url):
+            url = unmasked(user_input[CONF_URL].strip(), self._stored_url())
+            if url is None:
+                errors[CONF_URL] = "password_required"
+            elif error := await async_validate_url(self.hass, url):
                 errors[CONF_URL] = error
-            elif self._duplicate(url):
+            elif self._duplicate(address_key(url)):
                 errors["base"] = "already_configured"
             elif error := await async_probe_url(self._get_entry().runtime_data, url):
                 errors[CONF_URL] = error
@@ -235,8 +249,10 @@ class CameraSubentryFlow(ConfigSubentryFlow):
                 return self._finish(
                     user_input[CONF_NAME],
                     {CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
-                    url,
+                    address_key(url),
                 )
+            # The form is shown again with the password masked, never as typed.
+            user_input = {**user_input, CONF_URL: masked(url or user_input[CONF_URL])}
         schema = vol.Schema(
             {vol.Required(CONF_NAME): TextSelector(), vol.Required(CONF_URL): TextSelector()}
         )
