@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -14,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openeye.const import DOMAIN, OPTION_DEFAULTS
 from tests.faces import one_face_jpeg
+from tests.rtsp_camera import EncodedStreams, RtspCamera, unavailable_reason
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +84,32 @@ async def face_camera(hass: HomeAssistant, media_dir: Path) -> str:
     )
     await hass.async_block_till_done()
     return "camera.front_door"
+
+
+@pytest.fixture(scope="session")
+def rtsp_streams(tmp_path_factory: pytest.TempPathFactory) -> EncodedStreams:
+    """Return the RTSP camera's streams, encoded once per session; skip where it cannot run."""
+    if reason := unavailable_reason():
+        pytest.skip(reason)
+    return EncodedStreams(tmp_path_factory.mktemp("rtsp-streams"))
+
+
+@pytest.fixture
+def rtsp_camera(rtsp_streams: EncodedStreams) -> Iterator[Callable[..., RtspCamera]]:
+    """Return a function that starts RTSP cameras; every one is stopped after the test.
+
+    It takes the streams to serve (name to file) and the camera's options
+    (``auth``, ``user``, ``password``, ``transports``).
+    """
+    started: list[RtspCamera] = []
+
+    def start(streams: dict[str, Path], **options: Any) -> RtspCamera:  # noqa: ANN401
+        """Start one camera serving ``streams``."""
+        camera = RtspCamera(streams, **options)
+        started.append(camera)
+        camera.start()
+        return camera
+
+    yield start
+    for camera in started:
+        camera.stop()
