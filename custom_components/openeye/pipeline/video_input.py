@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import os
 from pathlib import Path
 import stat
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -177,6 +178,7 @@ class VideoInput:
         self._stream: VideoStream = container.streams.video[0]
         self._stream.codec_context.thread_count = 1
         self._read_timeout = read_timeout
+        self._is_stream = is_stream_url(url)
         self._start: int | None = self._stream.start_time
         self._newest_pts = 0.0
         self.corrupt_packets = 0
@@ -205,6 +207,7 @@ class VideoInput:
         time_base = stream.time_base
         demuxer = self._container.demux(stream)
         while True:
+            started = time.monotonic()
             try:
                 packet = next(demuxer, None)
             except (av.ExitError, TimeoutError) as err:
@@ -213,6 +216,13 @@ class VideoInput:
                 raise VideoOpenError("broken", f"the stream broke off: {_reason(err)}") from err
             if packet is None:
                 return
+            if self._is_stream and time.monotonic() - started >= self._read_timeout:
+                # The read was cut off by its timeout, yet FFmpeg handed over a
+                # packet: the one its parser held back until the next frame
+                # began (an RTSP camera that went silent). Taking it would
+                # start a second full wait for the next packet, so a frozen
+                # camera would be noticed only after twice the read timeout.
+                raise VideoOpenError("timeout", f"no frame for {self._read_timeout:g} s")
             try:
                 decoded = stream.decode(packet)
             except av.InvalidDataError:
