@@ -153,7 +153,13 @@ def test_an_image_analysis_nests_its_faces() -> None:
 def test_status_probe_and_worker_messages() -> None:
     """Enums become their value; the worker's own messages keep their fields."""
     status = SourceStatusChanged(
-        "porch", 3.5, 1e9, SourceStatus.RECONNECTING, "the stream could not be opened", 2.0
+        "porch",
+        3.5,
+        1e9,
+        SourceStatus.RECONNECTING,
+        "the camera refused the user name or password",
+        2.0,
+        "unauthorized",
     )
     assert round_trip(status) == {
         "type": "source_status",
@@ -161,8 +167,9 @@ def test_status_probe_and_worker_messages() -> None:
         "pts": 3.5,
         "timestamp": 1e9,
         "status": "reconnecting",
-        "detail": "the stream could not be opened",
+        "detail": "the camera refused the user name or password",
         "retry_in": 2.0,
+        "reason": "unauthorized",
     }
     assert round_trip(ProbeResult(7, ok=True, width=640, height=360)) == {
         "type": "probe_result",
@@ -171,6 +178,16 @@ def test_status_probe_and_worker_messages() -> None:
         "width": 640,
         "height": 360,
         "detail": None,
+        "reason": None,
+    }
+    assert round_trip(ProbeResult(8, detail="the connection was refused", reason="refused")) == {
+        "type": "probe_result",
+        "request_id": 8,
+        "ok": False,
+        "width": 0,
+        "height": 0,
+        "detail": "the connection was refused",
+        "reason": "refused",
     }
     assert round_trip(WorkerReady(pid=1234)) == {"type": "worker_ready", "pid": 1234}
     assert round_trip(EngineFailed("models missing")) == {

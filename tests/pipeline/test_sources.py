@@ -38,7 +38,8 @@ FAST = SourceSettings(
     open_timeout=1.0, read_timeout=1.0, backoff_initial=0.2, backoff_max=1.0, realtime=True
 )
 
-type Status = tuple[float, SourceStatus, str | None, float | None]
+# (seconds since the log started, status, detail, retry_in, reason)
+type Status = tuple[float, SourceStatus, str | None, float | None, str | None]
 
 
 class StatusLog:
@@ -50,10 +51,16 @@ class StatusLog:
         self._cond = threading.Condition()
         self.started = time.monotonic()
 
-    def __call__(self, status: SourceStatus, detail: str | None, retry_in: float | None) -> None:
+    def __call__(
+        self,
+        status: SourceStatus,
+        detail: str | None,
+        retry_in: float | None,
+        reason: str | None,
+    ) -> None:
         """Record one report (called from the source's threads)."""
         with self._cond:
-            self.reports.append((time.monotonic() - self.started, status, detail, retry_in))
+            self.reports.append((time.monotonic() - self.started, status, detail, retry_in, reason))
             self._cond.notify_all()
 
     def statuses(self) -> list[SourceStatus]:
@@ -318,12 +325,12 @@ def test_pipes_and_devices_are_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "camera.mjpeg"
     os.mkfifo(fifo)
     started = time.monotonic()
-    frame, detail = probe(str(fifo), timeout=5)
+    frame, detail, reason = probe(str(fifo), timeout=5)
     assert frame is None
-    assert detail == "the path is not a regular file"
-    frame, detail = probe("/dev/zero", timeout=5)
+    assert (detail, reason) == ("the path is not a regular file", "not_a_file")
+    frame, detail, _reason = probe("/dev/zero", timeout=5)
     assert (frame, detail) == (None, "the path is not a regular file")
-    frame, detail = probe(str(tmp_path), timeout=5)
+    frame, detail, _reason = probe(str(tmp_path), timeout=5)
     assert (frame, detail) == (None, "the path is not a regular file")
     assert time.monotonic() - started < 2
 
@@ -481,15 +488,14 @@ def test_pushed_source_keeps_the_newest_and_skips_bad_images(
 
 def test_probe_reads_one_frame_or_says_why(camera: MjpegServer, tmp_path: Path) -> None:
     """A probe returns one frame of a working source, and the reason for a broken one."""
-    frame, detail = probe(camera.url, timeout=2)
+    frame, detail, reason = probe(camera.url, timeout=2)
     assert frame is not None
     assert (frame.width, frame.height) == (512, 512)
-    assert detail is None
-    frame, detail = probe(str(tmp_path / "missing.mp4"), timeout=2)
+    assert (detail, reason) == (None, None)
+    frame, detail, reason = probe(str(tmp_path / "missing.mp4"), timeout=2)
     assert frame is None
-    assert detail == "the file does not exist"
+    assert (detail, reason) == ("the file does not exist", "not_found")
     camera.stop()
     threads = set(threading.enumerate())
-    frame, detail = probe(camera.url, timeout=2)
-    assert (frame, detail) == (None, "the connection was refused")
+    assert probe(camera.url, timeout=2) == (None, "the connection was refused", "refused")
     assert set(threading.enumerate()) == threads

@@ -185,13 +185,16 @@ def test_a_file_without_frames_is_retried(videos: dict[str, Path]) -> None:
 def test_a_probe_of_a_video_file(videos: dict[str, Path]) -> None:
     """A probe opens a video file, reads its first frame and releases it; an empty one fails."""
     threads = set(threading.enumerate())
-    frame, detail = probe(str(videos["long"]), timeout=2)
-    assert detail is None
+    frame, detail, reason = probe(str(videos["long"]), timeout=2)
+    assert (detail, reason) == (None, None)
     assert frame is not None
     assert (frame.width, frame.height) == (640, 360)
     assert frame.pts == 0.0
-    frame, detail = probe(f"file://{videos['empty']}", timeout=2)
-    assert (frame, detail) == (None, "the file has no frame that can be read")
+    assert probe(f"file://{videos['empty']}", timeout=2) == (
+        None,
+        "the file has no frame that can be read",
+        "not_a_video",
+    )
     assert set(threading.enumerate()) == threads
 
 

@@ -50,7 +50,7 @@ from .messages import (
     result_to_dict,
 )
 from .settings import AnalysisSettings, SourceSettings
-from .sources import LiveSource
+from .sources import LiveSource, redact
 from .still import analyze_still
 from .video_input import file_path, is_stream_url
 
@@ -380,14 +380,16 @@ class _StatusWatch:
 
     def __init__(self) -> None:
         """Start with no status and no frame seen."""
-        self._queue: queue.SimpleQueue[tuple[SourceStatus, str | None, float | None]] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[
+            tuple[SourceStatus, str | None, float | None, str | None]
+        ] = queue.SimpleQueue()
         self.streamed = False
 
-    def put(self, status: SourceStatus, detail: str | None, retry_in: float | None) -> None:
+    def put(
+        self, status: SourceStatus, detail: str | None, retry_in: float | None, reason: str | None
+    ) -> None:
         """Queue a status change; called from the source's threads."""
-        self._queue.put((status, detail, retry_in))
+        self._queue.put((status, detail, retry_in, reason))
 
     def drain(self, live: LiveSource, scan: _Scan) -> None:
         """Report the queued changes.
@@ -397,17 +399,18 @@ class _StatusWatch:
         once rather than retried forever.
         """
         while not self._queue.empty():
-            status, detail, retry_in = self._queue.get()
+            status, detail, retry_in, reason = self._queue.get()
             scan.emit(
                 SourceStatusChanged(
-                    CAMERA_ID, live.newest_pts, time.time(), status, detail, retry_in
+                    CAMERA_ID, live.newest_pts, time.time(), status, detail, retry_in, reason
                 )
             )
             if status is SourceStatus.STREAMING:
                 self.streamed = True
             elif status in _FAILURES and not self.streamed:
                 raise ScanError(
-                    "source_unavailable", f"{live.url}: {detail or 'it could not be opened'}"
+                    "source_unavailable",
+                    f"{redact(live.url)}: {detail or 'it could not be opened'}",
                 )
 
 

@@ -59,12 +59,19 @@ class CameraResult:
 
 @dataclass(frozen=True, slots=True)
 class SourceStatusChanged(CameraResult):
-    """The camera's source changed state; ``detail`` says why, ``retry_in`` when."""
+    """The camera's source changed state; ``detail`` says why, ``retry_in`` when.
+
+    ``reason`` is why as a stable code, for programs: one of the reasons of
+    ``video_input.VideoOpenError`` (``unauthorized`` for a refused user name
+    or password, ``refused``, ``timeout``, ...), or ``lost`` for a stream that
+    ended or broke off.
+    """
 
     type = "source_status"
     status: SourceStatus = SourceStatus.CONNECTING
     detail: str | None = None
     retry_in: float | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +201,8 @@ class ProbeResult:
     width: int = 0
     height: int = 0
     detail: str | None = None
+    # Why no frame was read, as a code (see SourceStatusChanged.reason).
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

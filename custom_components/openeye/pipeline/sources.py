@@ -20,7 +20,7 @@ import logging
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .frames import Frame
@@ -47,7 +47,18 @@ DEFAULT_FRAME_INTERVAL = 0.1
 # instead of rushing through the backlog.
 MAX_PACING_LAG = 1.0
 
-type StatusCallback = Callable[[SourceStatus, str | None, float | None], None]
+# Called with the new status, a message that says why (for people), the
+# seconds until the next attempt, and the reason as a stable code (for
+# programs: see VideoOpenError; ``lost`` for a stream that broke off).
+type StatusCallback = Callable[[SourceStatus, str | None, float | None, str | None], None]
+
+
+class ProbeOutcome(NamedTuple):
+    """What a probe found: one frame, or why there is none (a message and a reason code)."""
+
+    frame: Frame | None
+    detail: str | None
+    reason: str | None
 
 
 class Source(Protocol):
@@ -126,6 +137,7 @@ class _Session:
         self.streamed = False
         self.outcome = _Outcome.STOPPED
         self.detail: str | None = None
+        self.reason: str | None = None
         self.done = threading.Event()
         # A realtime file's pacing clock (monotonic time at pts 0), kept across
         # the passes of a looping file: its timeline continues, so does its pace.
@@ -307,7 +319,11 @@ class LiveSource:
     # Status ----------------------------------------------------------------
 
     def _report(
-        self, status: SourceStatus, detail: str | None = None, retry_in: float | None = None
+        self,
+        status: SourceStatus,
+        detail: str | None = None,
+        retry_in: float | None = None,
+        reason: str | None = None,
     ) -> None:
         """Tell the owner about a state change; FAILED is reported once until frames flow."""
         with self._status_lock:
@@ -316,7 +332,7 @@ class LiveSource:
             if status is SourceStatus.STREAMING and self._status is SourceStatus.STREAMING:
                 return
             self._status = status
-            self._on_status(status, detail, retry_in)
+            self._on_status(status, detail, retry_in, reason)
         if self._wake is not None:
             self._wake.set()
 
@@ -358,11 +374,11 @@ class LiveSource:
                 failures += 1
             if failures >= FAILURES_BEFORE_FAILED:
                 wait = self.settings.backoff_max
-                self._report(SourceStatus.FAILED, session.detail, wait)
+                self._report(SourceStatus.FAILED, session.detail, wait, session.reason)
             else:
                 wait = delay
                 delay = min(delay * 2, self.settings.backoff_max)
-                self._report(SourceStatus.RECONNECTING, session.detail, wait)
+                self._report(SourceStatus.RECONNECTING, session.detail, wait, session.reason)
             self._stopping.wait(wait)
 
     def _watch(self, session: _Session) -> None:
@@ -378,15 +394,23 @@ class LiveSource:
                 session.abandoned = True
                 session.outcome = _Outcome.HUNG
                 session.detail = f"no answer from the source for {timeout:g} s"
+                session.reason = "timeout"
             _LOGGER.debug("Source %s: attempt %d hung, abandoned", self._name, session.number)
             return
 
-    def _finish(self, session: _Session, outcome: _Outcome, detail: str | None = None) -> None:
+    def _finish(
+        self,
+        session: _Session,
+        outcome: _Outcome,
+        detail: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         """Record how a session ended, unless the watchdog has already abandoned it."""
         with self._cond:
             if not session.abandoned:
                 session.outcome = outcome
                 session.detail = detail
+                session.reason = reason
 
     # Session threads ------------------------------------------------------
 
@@ -403,7 +427,7 @@ class LiveSource:
             video = VideoInput(self.url, self.settings.open_timeout, self.settings.read_timeout)
         except VideoOpenError as err:
             self._expect(session, None)
-            self._finish(session, _Outcome.FAILED_OPEN, err.detail)
+            self._finish(session, _Outcome.FAILED_OPEN, err.detail, err.reason)
             return None
         self._expect(session, None)
         interval = video.frame_interval
@@ -426,7 +450,7 @@ class LiveSource:
                 video = self._open(session)
         except Exception:  # pragma: no cover - a defect in PyAV or here; keep the worker alive
             _LOGGER.exception("Source %s: reading failed", self._name)
-            self._finish(session, _Outcome.LOST, "reading the source failed")
+            self._finish(session, _Outcome.LOST, "reading the source failed", "broken")
         finally:
             if video is not None:
                 video.close()
@@ -475,14 +499,14 @@ class LiveSource:
             self._finish(session, _Outcome.ENDED)
             return False
         if error is not None:
-            detail = error.detail
+            detail, reason = error.detail, error.reason
         elif time.monotonic() - started >= self.settings.read_timeout * 0.9:
-            detail = f"no frame for {self.settings.read_timeout:g} s"
+            detail, reason = f"no frame for {self.settings.read_timeout:g} s", "timeout"
         elif self._is_file:
-            detail = "the file has no frame that can be read"
+            detail, reason = "the file has no frame that can be read", "not_a_video"
         else:
-            detail = "the stream ended or broke off"
-        self._finish(session, _Outcome.LOST, detail)
+            detail, reason = "the stream ended or broke off", "lost"
+        self._finish(session, _Outcome.LOST, detail, reason)
         return False
 
     def _wait_for_request(self, session: _Session) -> bool:
@@ -631,18 +655,20 @@ class PushedSource:
             return self._arrived.wait_for(lambda: self._data is not None, timeout=timeout)
 
 
-def probe(url: str, timeout: float) -> tuple[Frame | None, str | None]:
-    """Open a stream or file, read one frame and release it: (the frame, or None and why).
+def probe(url: str, timeout: float) -> ProbeOutcome:
+    """Open a stream or file, read one frame and release it: the frame, or None and why.
 
     Used to test a camera's address before it is saved. No attempt is
     repeated within ``timeout``: the first failure is the answer.
     """
-    details: list[str] = []
+    details: list[tuple[str, str | None]] = []
 
-    def on_status(status: SourceStatus, detail: str | None, retry_in: float | None) -> None:
+    def on_status(
+        status: SourceStatus, detail: str | None, retry_in: float | None, reason: str | None
+    ) -> None:
         """Keep the reason of a failure."""
         if detail is not None and status is not SourceStatus.ENDED:
-            details.append(detail)
+            details.append((detail, reason))
 
     settings = SourceSettings(
         open_timeout=timeout,
@@ -665,5 +691,7 @@ def probe(url: str, timeout: float) -> tuple[Frame | None, str | None]:
     finally:
         source.stop()
     if frame is not None:
-        return frame, None
-    return None, details[0] if details else f"no frame within {timeout:g} s"
+        return ProbeOutcome(frame, None, None)
+    if details:
+        return ProbeOutcome(None, *details[0])
+    return ProbeOutcome(None, f"no frame within {timeout:g} s", "timeout")

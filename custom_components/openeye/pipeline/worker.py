@@ -160,7 +160,7 @@ class _Camera:
     last_error_logged: float = field(default=-math.inf)
 
 
-type _Status = tuple[str, object, SourceStatus, str | None, float | None]
+type _Status = tuple[str, object, SourceStatus, str | None, float | None, str | None]
 
 
 class Worker:
@@ -290,9 +290,11 @@ class Worker:
         # camera's source are recognised and dropped.
         token = object()
 
-        def on_status(status: SourceStatus, detail: str | None, retry: float | None) -> None:
+        def on_status(
+            status: SourceStatus, detail: str | None, retry: float | None, reason: str | None
+        ) -> None:
             """Queue the status for the main thread, which sends it in order with events."""
-            self._statuses.put((camera_id, token, status, detail, retry))
+            self._statuses.put((camera_id, token, status, detail, retry, reason))
 
         source: Source
         if command.source is None:
@@ -336,7 +338,7 @@ class Worker:
         """Send the sources' status changes; an ended file finishes its camera."""
         while True:
             try:
-                camera_id, token, status, detail, retry_in = self._statuses.get_nowait()
+                camera_id, token, status, detail, retry_in, reason = self._statuses.get_nowait()
             except queue.Empty:
                 return
             camera = self._cameras.get(camera_id)
@@ -346,7 +348,13 @@ class Worker:
                 self._end(camera)
             self._channel.send(
                 SourceStatusChanged(
-                    camera_id, camera.source.newest_pts, time.time(), status, detail, retry_in
+                    camera_id,
+                    camera.source.newest_pts,
+                    time.time(),
+                    status,
+                    detail,
+                    retry_in,
+                    reason,
                 )
             )
 
@@ -430,9 +438,9 @@ class Worker:
         def run() -> None:
             """Probe and answer."""
             try:
-                frame, detail = probe(command.source, command.timeout)
+                frame, detail, reason = probe(command.source, command.timeout)
                 if frame is None:
-                    result = ProbeResult(command.request_id, ok=False, detail=detail)
+                    result = ProbeResult(command.request_id, ok=False, detail=detail, reason=reason)
                 else:
                     result = ProbeResult(
                         command.request_id, ok=True, width=frame.width, height=frame.height
