@@ -40,12 +40,18 @@ async def async_validate_url(hass: HomeAssistant, url: str) -> str | None:
 
 
 async def async_probe_url(hub: OpenEyeHub, url: str) -> str | None:
-    """Open a stream or file in a worker and read one frame; return an error key or None."""
+    """Open a stream or file in a worker and read one frame; return an error key or None.
+
+    A camera that refuses the user name or password says so (``invalid_auth``):
+    the address is right, only the credentials are not.
+    """
     try:
         result = await hub.pool.async_probe_source(url, timeout=PROBE_TIMEOUT)
     except (WorkerUnavailableError, TimeoutError):
         return "cannot_open"
-    return None if result.ok else "cannot_open"
+    if result.ok:
+        return None
+    return "invalid_auth" if result.reason == "unauthorized" else "cannot_open"
 
 
 async def async_probe_camera_entity(hass: HomeAssistant, entity_id: str) -> str | None:

@@ -31,6 +31,8 @@ class CameraState:
     camera_entity_id: str | None
     status: SourceStatus = SourceStatus.CONNECTING
     status_detail: str | None = None
+    # Why the camera is not streaming, as a stable code (see SourceStatusChanged.reason).
+    status_reason: str | None = None
     tracks: dict[int, str | None] = field(default_factory=dict)
     motion: bool = False
     last_person_name: str | None = None

@@ -45,6 +45,8 @@ async def async_get_config_entry_diagnostics(
                 "source_type": data.get(CONF_SOURCE_TYPE),
                 "scheme": _scheme(data.get(CONF_URL)),
                 "status": camera.status.value,
+                # A code such as "unauthorized", never the address or a message.
+                "reason": camera.status_reason,
                 "available": camera.available,
                 "faces_in_view": camera.faces_in_view,
                 "motion": camera.motion,

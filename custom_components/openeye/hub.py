@@ -354,7 +354,7 @@ class OpenEyeHub:
             case SourceStatusChanged():
                 # Snapshot-fed cameras report their status from their feed.
                 if result.camera_id not in self._feeds:
-                    self._set_status(result.camera_id, result.status, result.detail)
+                    self._set_status(result.camera_id, result.status, result.detail, result.reason)
             case MotionStarted() | MotionEnded():
                 self._motion(result)
             case FaceDetected():
@@ -375,17 +375,28 @@ class OpenEyeHub:
                 # Worker start-up and image answers are the pool's business.
                 pass
 
-    def _set_status(self, camera_id: str, status: SourceStatus, detail: str | None) -> None:
+    def _set_status(
+        self,
+        camera_id: str,
+        status: SourceStatus,
+        detail: str | None,
+        reason: str | None = None,
+    ) -> None:
         """Record a camera's source status; log and alert once when it goes and comes back."""
         if (
             self._stopped
             or (camera := self.cameras.get(camera_id)) is None
-            or (camera.status is status and camera.status_detail == detail)
+            or (
+                camera.status is status
+                and camera.status_detail == detail
+                and camera.status_reason == reason
+            )
         ):
             return
         was_available = camera.available
         camera.status = status
         camera.status_detail = detail
+        camera.status_reason = reason
         if was_available and not camera.available:
             _LOGGER.warning("Camera %s is unavailable: %s", camera.name, detail or status.value)
             camera.tracks.clear()
@@ -426,13 +437,16 @@ class OpenEyeHub:
         self._failed_timers.pop(camera_id, None)
         if (camera := self.cameras.get(camera_id)) is None or camera.available:
             return
+        # A refused password will not come right by itself: the issue says
+        # so, and what to do, instead of the general "check the camera".
+        unauthorized = camera.status_reason == "unauthorized"
         ir.async_create_issue(
             self.hass,
             DOMAIN,
             f"camera_failed_{camera_id}",
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="camera_failed",
+            translation_key="camera_unauthorized" if unauthorized else "camera_failed",
             translation_placeholders={
                 "camera": camera.name,
                 "detail": camera.status_detail or camera.status.value,

@@ -46,6 +46,7 @@ class CameraSensorDescription(SensorEntityDescription):
     """A sensor of one camera."""
 
     value_fn: Callable[[CameraState], Any]
+    attributes_fn: Callable[[CameraState], dict[str, Any] | None] = lambda _camera: None
     always_available: bool = False
 
 
@@ -127,6 +128,9 @@ CAMERA_SENSORS: tuple[CameraSensorDescription, ...] = (
         options=[status.value for status in SourceStatus],
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda camera: camera.status.value,
+        # Why the camera is not streaming, as a code: "unauthorized" when it
+        # refuses the user name or password (translated in the frontend).
+        attributes_fn=lambda camera: {"reason": camera.status_reason},
         always_available=True,
     ),
     CameraSensorDescription(
@@ -220,6 +224,12 @@ class CameraSensor(OpenEyeCameraEntity, SensorEntity):
         """Return the figure."""
         camera = self.camera
         return self.entity_description.value_fn(camera) if camera is not None else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the figure's details, if it has any."""
+        camera = self.camera
+        return self.entity_description.attributes_fn(camera) if camera is not None else None
 
 
 class PersonSensor(OpenEyePersonEntity, SensorEntity):
