@@ -14,6 +14,7 @@ from http import HTTPStatus
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from scripts.ha_client import Api, ApiError, CommandError, WebSocket
 
@@ -123,6 +124,15 @@ async def cameras(ws: WebSocket, entry_id: str) -> list[dict[str, Any]]:
     return [s for s in subentries if s["subentry_type"] == SUBENTRY_CAMERA]
 
 
+def camera_key(source: str) -> str:
+    """Return the unique id OpenEye gives a camera: its address without user name and password."""
+    parts = urlsplit(source)
+    if not parts.scheme or parts.scheme == "file" or "@" not in parts.netloc:
+        return source
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
+
+
 async def ensure_camera(api: Api, ws: WebSocket, entry_id: str, name: str, source: str) -> str:
     """Add a camera (a config subentry) watching ``source`` unless one does; return its id.
 
@@ -131,7 +141,7 @@ async def ensure_camera(api: Api, ws: WebSocket, entry_id: str, name: str, sourc
     one frame before it saves the camera.
     """
     for subentry in await cameras(ws, entry_id):
-        if subentry["unique_id"] == source:
+        if subentry["unique_id"] == camera_key(source):
             return str(subentry["subentry_id"])
     flows = "/api/config/config_entries/subentries/flow"
     flow = await api.request("POST", flows, json={"handler": [entry_id, SUBENTRY_CAMERA]})
@@ -141,11 +151,11 @@ async def ensure_camera(api: Api, ws: WebSocket, entry_id: str, name: str, sourc
         "POST", f"{flows}/{flow['flow_id']}", json={"name": name, "url": source}
     )
     if result.get("type") != "create_entry":
-        raise RuntimeError(f"OpenEye refused the camera {source}: {result}")
+        raise RuntimeError(f"OpenEye refused the camera {camera_key(source)}: {result}")
     for subentry in await cameras(ws, entry_id):
-        if subentry["unique_id"] == source:
+        if subentry["unique_id"] == camera_key(source):
             return str(subentry["subentry_id"])
-    raise RuntimeError(f"The camera {source} was created but is not listed")
+    raise RuntimeError(f"The camera {camera_key(source)} was created but is not listed")
 
 
 async def known_people(ws: WebSocket) -> dict[str, str]:
