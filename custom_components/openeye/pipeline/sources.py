@@ -663,7 +663,9 @@ def probe(url: str, timeout: float) -> tuple[Frame | None, str | None]:
             elif source.ended:
                 break
     finally:
-        source.stop()
+        # An attempt stuck in a call FFmpeg cannot interrupt is left behind
+        # (it ends when the call returns) rather than holding the answer up.
+        source.stop(timeout=WATCHDOG_GRACE)
     if frame is not None:
         return frame, None
     return None, details[0] if details else f"no frame within {timeout:g} s"
