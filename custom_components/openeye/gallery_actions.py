@@ -92,7 +92,7 @@ async def async_analyze(hub: OpenEyeHub, data: bytes) -> ImageAnalysis:
             translation_placeholders={"error": str(err) or type(err).__name__},
         ) from err
     if analysis.error == "image_too_large":
-        raise OpenEyeValidationError("image_too_large", {"limit": "40 megapixels"})
+        raise OpenEyeValidationError("image_too_large", {"limit": "40 megapixels (16 for a PNG)"})
     if analysis.error is not None:
         raise OpenEyeValidationError("not_an_image", {"detail": analysis.error_detail or ""})
     return analysis
