@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from unittest.mock import patch
 
+from homeassistant.components import http
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -22,15 +23,25 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_http_listener() -> Generator[None]:
+def no_http_listener(request: pytest.FixtureRequest) -> Generator[None]:
     """Keep Home Assistant's web server from listening on port 8123 during tests.
 
     OpenEye depends on the frontend, which loads the http component; its
     application is still served to the tests' clients (hass_client and
     hass_ws_client run it on a test server), only the real listener is left out.
+    Home Assistant 2025.4 starts the listener through the function patched here.
+    Newer versions no longer have it: they bind the sockets while the component
+    is set up, and pytest-homeassistant-custom-component's own autouse fixture
+    ``disable_http_server`` patches that binding and the start instead.
     """
-    with patch("homeassistant.components.http.start_http_server_and_save_config"):
-        yield
+    if hasattr(http, "start_http_server_and_save_config"):
+        with patch.object(http, "start_http_server_and_save_config"):
+            yield
+        return
+    # Asked for by name so that a plugin without it fails here, loudly, instead
+    # of letting the tests bind the real port.
+    request.getfixturevalue("disable_http_server")
+    yield
 
 
 @pytest.fixture
