@@ -44,6 +44,25 @@ def no_http_listener(request: pytest.FixtureRequest) -> Generator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def no_deprecated_calls(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test in which Home Assistant reports OpenEye calling something deprecated.
+
+    Home Assistant only logs such reports for a custom integration (and turns
+    them into errors versions later), so without this a call that works today
+    but breaks on the next Home Assistant would pass unnoticed.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if record.name == "homeassistant.helpers.frame"
+        and "custom integration 'openeye'" in record.getMessage()
+    ]
+    assert not reports, reports
+
+
 @pytest.fixture
 def media_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
     """Return a folder Home Assistant may read files from (allowlist_external_dirs)."""

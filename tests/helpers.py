@@ -7,6 +7,7 @@ from datetime import timedelta
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.setup import async_setup_component
@@ -45,6 +46,21 @@ def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) 
         options=dict(OPTION_DEFAULTS),
         subentries_data=[camera],
     )
+
+
+def entry_device(
+    device_registry: dr.DeviceRegistry, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the config entry's device with ``identifier``, or None.
+
+    Looked up among the entry's own devices, as Home Assistant 2026.x wants:
+    it raises when anything but an integration calls the deprecated
+    ``async_get_device``, and 2025.4 lacks its replacement.
+    """
+    devices = dr.async_entries_for_config_entry(device_registry, entry_id)
+    matches = [device for device in devices if identifier in device.identifiers]
+    assert len(matches) <= 1, matches
+    return matches[0] if matches else None
 
 
 async def flush_entity_writes(hass: HomeAssistant) -> None:

@@ -26,7 +26,7 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
 from tests.faces import write_face_video
-from tests.helpers import camera_entry, setup_test_cameras
+from tests.helpers import camera_entry, entry_device, setup_test_cameras
 
 
 async def _start(hass: HomeAssistant, entry: MockConfigEntry, menu: str) -> str:
@@ -122,7 +122,7 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     [subentry_id] = entry.subentries
     hub: OpenEyeHub = entry.runtime_data
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id))
     assert device is not None
     assert device.name == "Garden"
 
@@ -137,7 +137,7 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     assert entry.subentries[subentry_id].data[CONF_URL] == str(other)
     assert hub.cameras[subentry_id].name == "Back garden"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id))
     assert device is not None
     assert device.name == "Back garden"
     assert hub.pool.worker_of(subentry_id) is not None
@@ -146,7 +146,7 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     assert hub.cameras == {}
     assert hub.pool.worker_of(subentry_id) is None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)}) is None
+    assert entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id)) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
