@@ -9,12 +9,12 @@ from unittest.mock import patch
 from homeassistant.components import http
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openeye.const import DOMAIN, OPTION_DEFAULTS
 from tests.faces import one_face_jpeg
+from tests.helpers import FileCamera, setup_test_cameras
 
 
 @pytest.fixture(autouse=True)
@@ -100,15 +100,10 @@ async def loaded_entry(
 async def face_camera(hass: HomeAssistant, media_dir: Path) -> str:
     """Return a snapshot-only camera entity showing one real face.
 
-    It is Home Assistant's own local_file camera, serving a file; its picture
-    changes with the local_file.update_file_path action.
+    It serves the file media_dir/face.jpg: removing or rewriting the file
+    changes what the camera gives.
     """
     image = media_dir / "face.jpg"
     image.write_bytes(one_face_jpeg())
-    assert await async_setup_component(
-        hass,
-        "camera",
-        {"camera": {"platform": "local_file", "name": "Front door", "file_path": str(image)}},
-    )
-    await hass.async_block_till_done()
+    await setup_test_cameras(hass, "file", [FileCamera("Front door", image)])
     return "camera.front_door"

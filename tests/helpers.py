@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import ConfigSubentryData
@@ -67,6 +68,28 @@ async def flush_entity_writes(hass: HomeAssistant) -> None:
     """Let entity writes held back by the once-a-second limit happen now."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
+
+
+class FileCamera(Camera):
+    """A snapshot-only camera that serves the picture a file holds, and none while it is absent.
+
+    It stands in for Home Assistant's ``local_file`` camera, which 2026.x no
+    longer sets up from YAML: the picture changes when the file does, and a
+    missing file gives no picture, as local_file did.
+    """
+
+    def __init__(self, name: str, path: Path) -> None:
+        """Serve ``path`` under ``name``."""
+        super().__init__()
+        self._attr_name = name
+        self.path = path
+
+    def camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
+        """Return the file's bytes, or None when the file is absent (in an executor thread)."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
 
 
 async def setup_test_cameras(hass: HomeAssistant, platform: str, cameras: list[Camera]) -> None:
