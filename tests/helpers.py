@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from homeassistant.components.camera import Camera
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlowResult, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -46,6 +46,21 @@ def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) 
         title="OpenEye",
         options=dict(OPTION_DEFAULTS),
         subentries_data=[camera],
+    )
+
+
+async def start_camera_reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str
+) -> ConfigFlowResult:
+    """Start the reconfigure flow of one camera subentry, as its Reconfigure button does.
+
+    Started through Home Assistant itself: the plugin's
+    ``MockConfigEntry.start_subentry_reconfigure_flow`` takes the subentry type
+    in the plugin for 2025.4 and no longer in the one for 2026.x.
+    """
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
     )
 
 
