@@ -133,7 +133,9 @@ ensure_newest_root_packages() {
 # Creates the root's virtual environment with Python 3.14 and installs the newest
 # lane's requirements unless the same file was installed before.
 ensure_newest_venv() {
-  if [ ! -x "$NEWEST_ROOT$NEWEST_VENV/bin/python" ]; then
+  # pyvenv.cfg, since bin/python links to the root's /usr/bin/python3.14, which
+  # the host does not have.
+  if [ ! -f "$NEWEST_ROOT$NEWEST_VENV/pyvenv.cfg" ]; then
     say "Creating the virtual environment $NEWEST_VENV in .newest/root"
     in_newest_root python3.14 -m venv "$NEWEST_VENV"
   fi
