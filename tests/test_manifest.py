@@ -58,6 +58,19 @@ def test_every_requirement_is_pinned_and_matches_requirements_txt() -> None:
     )
 
 
+def test_newest_lane_installs_what_manifest_json_pins() -> None:
+    """The newest lane of scripts/test installs OpenEye's requirements as manifest.json pins them.
+
+    requirements_test_newest.txt includes no other requirements file, so that
+    no second pin of what Home Assistant 2026.x pins itself (av, numpy,
+    Pillow) can come in; its copy of OpenEye's requirements follows by hand.
+    """
+    lines = (ROOT / "requirements_test_newest.txt").read_text().splitlines()
+    listed = {line.split("#", 1)[0].strip() for line in lines} - {""}
+    assert set(MANIFEST["requirements"]) <= listed
+    assert not [line for line in listed if line.startswith(("-r", "--requirement", "-c"))]
+
+
 def test_hacs_json() -> None:
     """HACS reads the name and the oldest Home Assistant that OpenEye supports."""
     hacs = json.loads((ROOT / "hacs.json").read_text())
