@@ -152,6 +152,19 @@ ensure_newest_venv() {
   echo "$digest" | as_root tee "$stamp" >/dev/null
 }
 
+# Builds or reuses the root and fills its virtual environment, saying how long
+# each step took; the root stays mounted until the script ends.
+prepare_newest_lane() {
+  local start=$SECONDS
+  ensure_newest_root
+  mount_newest_root
+  ensure_newest_root_packages
+  say "Root ready in $((SECONDS - start)) s"
+  start=$SECONDS
+  ensure_newest_venv
+  say "Newest virtual environment ready in $((SECONDS - start)) s"
+}
+
 # Runs pytest inside the root against the newest Home Assistant, with the
 # arguments given; its exit status is the lane's.
 run_newest_pytest() {
