@@ -34,8 +34,9 @@ as_root() {
 # PIP_* variables) name files that do not exist inside the root, so none of them
 # is passed in; pip there reaches the package index directly, trusting the host's
 # CA bundle that mount_newest_root copies in (SSL_CERT_FILE does the same for the
-# uv that Home Assistant installs requirements with). Nothing inside writes byte
-# code or caches into the bind-mounted project, which stays the developer's.
+# uv that Home Assistant installs requirements with). Byte code and hypothesis's
+# files stay out of the bind-mounted project (run_newest_pytest keeps pytest's
+# cache out too), which stays the developer's although this runs as root.
 in_newest_root() {
   as_root chroot "$NEWEST_ROOT" /usr/bin/env -i \
     PATH="$NEWEST_VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
@@ -46,6 +47,7 @@ in_newest_root() {
     PIP_DEFAULT_TIMEOUT=180 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    HYPOTHESIS_STORAGE_DIRECTORY=/tmp/hypothesis \
     "$@"
 }
 
