@@ -10,6 +10,7 @@ nor the stored gallery file changes.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 from datetime import timedelta
 import functools
@@ -18,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType
+from aiohttp import WSCloseCode, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -161,11 +162,17 @@ async def test_websocket_refuses_huge_and_broken_images(
     # connection on a larger one, before OpenEye sees it: a photo of more
     # than about 3 MB cannot be sent this way (the action takes up to 10 MB).
     large = await hass_ws_client(hass)
-    await large.send_json_auto_id(
-        {"type": "openeye/people/enroll", "name": "Big", "image": _b64(bytes(3 * 1024 * 1024))}
-    )
+    # aiohttp 3.14 (Home Assistant 2026.x) refuses the frame as soon as its
+    # header gives the length, while the client is still writing it, so the
+    # send itself may fail; aiohttp 3.11 (2025.4) reads the whole frame first.
+    with contextlib.suppress(ConnectionError):
+        await large.send_json_auto_id(
+            {"type": "openeye/people/enroll", "name": "Big", "image": _b64(bytes(3 * 1024 * 1024))}
+        )
     closing = await large.receive()
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), closing
+    if closing.type is WSMsgType.CLOSE:
+        assert closing.data == WSCloseCode.MESSAGE_TOO_BIG, closing
     assert len(_hub(loaded_entry).gallery.people[person_id].encodings) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 

@@ -440,3 +440,16 @@ def test_brand_images_are_transparent_and_trimmed(name: str) -> None:
     assert (left, right) == (0, image.width) or (top, bottom) == (0, image.height)
     if "logo" in name:
         assert (left, top, right, bottom) == (0, 0, image.width, image.height)
+
+
+def test_newest_lane_installs_what_manifest_json_pins() -> None:
+    """The newest lane of scripts/test installs OpenEye's requirements as manifest.json pins them.
+
+    requirements_test_newest.txt includes no other requirements file, so that
+    no second pin of what Home Assistant 2026.x pins itself (av, numpy,
+    Pillow) can come in; its copy of OpenEye's requirements follows by hand.
+    """
+    lines = (ROOT / "requirements_test_newest.txt").read_text().splitlines()
+    listed = {line.split("#", 1)[0].strip() for line in lines} - {""}
+    assert set(MANIFEST["requirements"]) <= listed
+    assert not [line for line in listed if line.startswith(("-r", "--requirement", "-c"))]

@@ -22,6 +22,9 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     TextSelector,
 )
+
+# Home Assistant 2026.x validates with probatio and aliases this import to it, with
+# the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
 from .camera_address import address_key, masked, unmasked
