@@ -15,8 +15,12 @@ each phase for ``--seconds``:
    with the largest request the schemas allow (every event type, a camera
    filter as long as there are cameras), all of them reading their pushes;
 3. the same, while every user also sends, once a second, the request that
-   used to load Home Assistant: a subscription with a 3.9 MB camera filter
-   (now refused at once).
+   used to load Home Assistant: a subscription with a 3.7 MB camera filter
+   (now refused by its length);
+4. for comparison, the same-sized request sent to Home Assistant's own
+   ``ping`` command instead: what any user can cost Home Assistant with one
+   large message, before any integration sees it (its JSON is parsed, and
+   the refusal logged with the start of the value).
 
 For each it prints the event loop's lateness (p50, p99, max), Home
 Assistant's CPU and its resident memory, and at the end the p99 against idle
@@ -76,12 +80,10 @@ async def read_pushes(client: WsClient, counts: dict[str, int]) -> None:
             counts["messages"] = counts.get("messages", 0) + 1
 
 
-async def flood(client: WsClient, counts: dict[str, int]) -> None:
-    """Send the huge subscription request once a second, and read its refusal."""
+async def flood(client: WsClient, counts: dict[str, int], command: str) -> None:
+    """Send a huge request to ``command`` once a second, and read its refusal."""
     while True:
-        await client.send(
-            {"type": "openeye/subscribe", "camera_ids": HUGE_FILTER, "event_types": ["alert"]}
-        )
+        await client.send({"type": command, "camera_ids": HUGE_FILTER, "event_types": ["alert"]})
         reply = await client.receive()
         refused = reply.get("type") == "result" and not reply.get("success")
         counts["refused" if refused else "answered"] = (
@@ -137,11 +139,21 @@ async def main(users: int, seconds: float) -> None:
             )
             flooders = [await hass.websocket(token) for token in tokens]
             flooding: dict[str, int] = {}
-            floods = [asyncio.create_task(flood(client, flooding)) for client in flooders]
+            floods = [
+                asyncio.create_task(flood(client, flooding, "openeye/subscribe"))
+                for client in flooders
+            ]
             flooded = await measure(
-                hass, probe, "the same, each user sending a 3.9 MB filter a second", seconds
+                hass, probe, "the same, each user sending a 3.7 MB filter a second", seconds
             )
-            for task in (*readers, *floods):
+            for task in floods:
+                task.cancel()
+            pinging: dict[str, int] = {}
+            pings = [asyncio.create_task(flood(client, pinging, "ping")) for client in flooders]
+            pinged = await measure(
+                hass, probe, "the same size sent to Home Assistant's own ping", seconds
+            )
+            for task in (*readers, *pings):
                 task.cancel()
             for client in (*clients, *flooders, probe):
                 await client.close()
@@ -151,7 +163,10 @@ async def main(users: int, seconds: float) -> None:
         f"refusing {flooding.get('refused', 0)} oversized requests "
         f"({flooding.get('answered', 0)} not refused; target: within 10 ms); "
         f"memory {held['rss_mib'] - idle['rss_mib']:+.1f} and "
-        f"{flooded['rss_mib'] - idle['rss_mib']:+.1f} MiB; {counts.get('messages', 0)} pushes read"
+        f"{flooded['rss_mib'] - idle['rss_mib']:+.1f} MiB; "
+        f"{counts.get('messages', 0)} pushes read; "
+        f"the same messages to ping: p99 {pinged['p99_ms'] - idle['p99_ms']:+.2f} ms, "
+        f"CPU {pinged['cpu']:.1f} % ({pinging.get('refused', 0)} refused)"
     )
 
 
