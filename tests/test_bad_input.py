@@ -342,7 +342,7 @@ async def test_admin_actions_over_rest_need_an_admin(
     hass_storage: dict[str, Any],
     taught: tuple[str, Any],
 ) -> None:
-    """Over REST, a non-admin gets 401 from every action that changes the gallery."""
+    """Over REST, a non-admin is refused (4xx) every action that changes the gallery."""
     _person_id, stored = taught
     path = media_dir / "face.jpg"
     client = await hass_client(hass_read_only_access_token)
@@ -353,6 +353,8 @@ async def test_admin_actions_over_rest_need_an_admin(
         ("purge_unknown_faces", {}),
     ):
         response = await client.post(f"/api/services/{DOMAIN}/{service}", json=data)
-        assert response.status == HTTPStatus.UNAUTHORIZED, service
+        # 401 on Home Assistant 2025.4; 400 on 2026.x, whose REST handler answers
+        # the refusal's validation side before its Unauthorized side (errors.py).
+        assert response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.BAD_REQUEST), service
     assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
     assert await _stored_after_writes(hass, hass_storage) == stored
