@@ -81,12 +81,30 @@ def demo_dashboard(camera_entities: list[str]) -> dict[str, Any]:
     }
 
 
-async def configure(config: Path, url: str) -> None:
+async def wait_for(api: Api, hass_pid: int | None) -> None:
+    """Wait until Home Assistant answers; stop at once if its process has ended."""
+    waiting = asyncio.create_task(api.wait_until_up())
+    while not waiting.done():
+        await asyncio.wait({waiting}, timeout=1.0)
+        if hass_pid is not None and not Path(f"/proc/{hass_pid}").exists():
+            waiting.cancel()
+            raise SetupError("Home Assistant has stopped; its log above says why")
+    try:
+        waiting.result()
+    except TimeoutError as err:
+        raise SetupError(f"Home Assistant did not answer on {api.url}") from err
+
+
+class SetupError(RuntimeError):
+    """The demo cannot be set up; the message says why in one line."""
+
+
+async def configure(config: Path, url: str, hass_pid: int | None = None) -> None:
     """Wait for Home Assistant, onboard it and set the OpenEye demo up."""
     still, video = ensure_demo_media(config / MEDIA_FOLDER)
     async with session() as http:
         api = Api(http, url)
-        await api.wait_until_up()
+        await wait_for(api, hass_pid)
         username, password = await onboard(api, config / ".openeye-dev-credentials")
         entry_id = await ensure_openeye_entry(api)
         async with api.websocket() as ws:
@@ -113,12 +131,16 @@ def main() -> None:
     parser.add_argument("step", choices=["prepare", "configure"])
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--url", default="http://localhost:8123")
+    parser.add_argument("--hass-pid", type=int, help="stop waiting if this process ends")
     args = parser.parse_args()
     if args.step == "prepare":
         ensure_demo_media(args.config / MEDIA_FOLDER)
         skip_onboarding_core_config(args.config)
-    else:
-        asyncio.run(configure(args.config, args.url))
+        return
+    try:
+        asyncio.run(configure(args.config, args.url, args.hass_pid))
+    except SetupError as err:
+        sys.exit(f"scripts/develop: {err}")
 
 
 if __name__ == "__main__":

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components import http
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openeye.const import DOMAIN, OPTION_DEFAULTS
 from tests.faces import one_face_jpeg
+from tests.helpers import FileCamera, setup_test_cameras
 from tests.rtsp_camera import EncodedStreams, RtspCamera, unavailable_reason
 
 
@@ -24,15 +26,63 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_http_listener() -> Generator[None]:
+def no_http_listener(request: pytest.FixtureRequest) -> Generator[None]:
     """Keep Home Assistant's web server from listening on port 8123 during tests.
 
     OpenEye depends on the frontend, which loads the http component; its
     application is still served to the tests' clients (hass_client and
     hass_ws_client run it on a test server), only the real listener is left out.
+    Home Assistant 2025.4 starts the listener through the function patched here.
+    Newer versions no longer have it: they bind the sockets while the component
+    is set up, and pytest-homeassistant-custom-component's own autouse fixture
+    ``disable_http_server`` patches that binding and the start instead.
     """
-    with patch("homeassistant.components.http.start_http_server_and_save_config"):
+    if hasattr(http, "start_http_server_and_save_config"):
+        with patch.object(http, "start_http_server_and_save_config"):
+            yield
+        return
+    # Asked for by name so that a plugin without it fails here, loudly, instead
+    # of letting the tests bind the real port.
+    request.getfixturevalue("disable_http_server")
+    yield
+
+
+class _Reports(logging.Handler):
+    """Keeps the warnings that Home Assistant's frame helper logs during one test."""
+
+    def __init__(self) -> None:
+        """Keep warnings and worse."""
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_calls() -> Generator[None]:
+    """Fail a test in which Home Assistant reports OpenEye calling something deprecated.
+
+    Home Assistant only logs such reports for a custom integration (and turns
+    them into errors versions later), so without this a call that works today
+    but breaks on the next Home Assistant would pass unnoticed. A handler of its
+    own, not caplog: the plugin's caplog turns on debug logging for the whole
+    test, which changes what worker processes send.
+    """
+    reports = _Reports()
+    frame_logger = logging.getLogger("homeassistant.helpers.frame")
+    frame_logger.addHandler(reports)
+    try:
         yield
+    finally:
+        frame_logger.removeHandler(reports)
+    ours = [
+        record.getMessage()
+        for record in reports.records
+        if "custom integration 'openeye'" in record.getMessage()
+    ]
+    assert not ours, ours
 
 
 @pytest.fixture
@@ -72,17 +122,12 @@ async def loaded_entry(
 async def face_camera(hass: HomeAssistant, media_dir: Path) -> str:
     """Return a snapshot-only camera entity showing one real face.
 
-    It is Home Assistant's own local_file camera, serving a file; its picture
-    changes with the local_file.update_file_path action.
+    It serves the file media_dir/face.jpg: removing or rewriting the file
+    changes what the camera gives.
     """
     image = media_dir / "face.jpg"
     image.write_bytes(one_face_jpeg())
-    assert await async_setup_component(
-        hass,
-        "camera",
-        {"camera": {"platform": "local_file", "name": "Front door", "file_path": str(image)}},
-    )
-    await hass.async_block_till_done()
+    await setup_test_cameras(hass, "file", [FileCamera("Front door", image)])
     return "camera.front_door"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from homeassistant.components.camera import Camera
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlowResult, ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.setup import async_setup_component
@@ -47,10 +49,62 @@ def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) 
     )
 
 
+async def start_camera_reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str
+) -> ConfigFlowResult:
+    """Start the reconfigure flow of one camera subentry, as its Reconfigure button does.
+
+    Started through Home Assistant itself: the plugin's
+    ``MockConfigEntry.start_subentry_reconfigure_flow`` takes the subentry type
+    in the plugin for 2025.4 and no longer in the one for 2026.x.
+    """
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+
+
+def entry_device(
+    device_registry: dr.DeviceRegistry, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the config entry's device with ``identifier``, or None.
+
+    Looked up among the entry's own devices, as Home Assistant 2026.x wants:
+    it raises when anything but an integration calls the deprecated
+    ``async_get_device``, and 2025.4 lacks its replacement.
+    """
+    devices = dr.async_entries_for_config_entry(device_registry, entry_id)
+    matches = [device for device in devices if identifier in device.identifiers]
+    assert len(matches) <= 1, matches
+    return matches[0] if matches else None
+
+
 async def flush_entity_writes(hass: HomeAssistant) -> None:
     """Let entity writes held back by the once-a-second limit happen now."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await hass.async_block_till_done()
+
+
+class FileCamera(Camera):
+    """A snapshot-only camera that serves the picture a file holds, and none while it is absent.
+
+    It stands in for Home Assistant's ``local_file`` camera, which 2026.x no
+    longer sets up from YAML: the picture changes when the file does, and a
+    missing file gives no picture, as local_file did.
+    """
+
+    def __init__(self, name: str, path: Path) -> None:
+        """Serve ``path`` under ``name``."""
+        super().__init__()
+        self._attr_name = name
+        self.path = path
+
+    def camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
+        """Return the file's bytes, or None when the file is absent (in an executor thread)."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
 
 
 async def setup_test_cameras(hass: HomeAssistant, platform: str, cameras: list[Camera]) -> None:

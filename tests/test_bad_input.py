@@ -10,6 +10,7 @@ nor the stored gallery file changes.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 from datetime import timedelta
 import functools
@@ -18,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType
+from aiohttp import WSCloseCode, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -161,11 +162,17 @@ async def test_websocket_refuses_huge_and_broken_images(
     # connection on a larger one, before OpenEye sees it: a photo of more
     # than about 3 MB cannot be sent this way (the action takes up to 10 MB).
     large = await hass_ws_client(hass)
-    await large.send_json_auto_id(
-        {"type": "openeye/people/enroll", "name": "Big", "image": _b64(bytes(3 * 1024 * 1024))}
-    )
+    # aiohttp 3.14 (Home Assistant 2026.x) refuses the frame as soon as its
+    # header gives the length, while the client is still writing it, so the
+    # send itself may fail; aiohttp 3.11 (2025.4) reads the whole frame first.
+    with contextlib.suppress(ConnectionError):
+        await large.send_json_auto_id(
+            {"type": "openeye/people/enroll", "name": "Big", "image": _b64(bytes(3 * 1024 * 1024))}
+        )
     closing = await large.receive()
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), closing
+    if closing.type is WSMsgType.CLOSE:
+        assert closing.data == WSCloseCode.MESSAGE_TOO_BIG, closing
     assert len(_hub(loaded_entry).gallery.people[person_id].encodings) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 
@@ -335,7 +342,7 @@ async def test_admin_actions_over_rest_need_an_admin(
     hass_storage: dict[str, Any],
     taught: tuple[str, Any],
 ) -> None:
-    """Over REST, a non-admin gets 401 from every action that changes the gallery."""
+    """Over REST, a non-admin is refused (4xx) every action that changes the gallery."""
     _person_id, stored = taught
     path = media_dir / "face.jpg"
     client = await hass_client(hass_read_only_access_token)
@@ -346,6 +353,8 @@ async def test_admin_actions_over_rest_need_an_admin(
         ("purge_unknown_faces", {}),
     ):
         response = await client.post(f"/api/services/{DOMAIN}/{service}", json=data)
-        assert response.status == HTTPStatus.UNAUTHORIZED, service
+        # 401 on Home Assistant 2025.4; 400 on 2026.x, whose REST handler answers
+        # the refusal's validation side before its Unauthorized side (errors.py).
+        assert response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.BAD_REQUEST), service
     assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
     assert await _stored_after_writes(hass, hass_storage) == stored

@@ -26,7 +26,12 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
 from tests.faces import write_face_video
-from tests.helpers import camera_entry, setup_test_cameras
+from tests.helpers import (
+    camera_entry,
+    entry_device,
+    setup_test_cameras,
+    start_camera_reconfigure,
+)
 
 
 async def _start(hass: HomeAssistant, entry: MockConfigEntry, menu: str) -> str:
@@ -122,11 +127,11 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     [subentry_id] = entry.subentries
     hub: OpenEyeHub = entry.runtime_data
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id))
     assert device is not None
     assert device.name == "Garden"
 
-    result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
+    result = await start_camera_reconfigure(hass, entry, subentry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "url"
     result = await hass.config_entries.subentries.async_configure(
@@ -137,7 +142,7 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     assert entry.subentries[subentry_id].data[CONF_URL] == str(other)
     assert hub.cameras[subentry_id].name == "Back garden"
-    device = device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id))
     assert device is not None
     assert device.name == "Back garden"
     assert hub.pool.worker_of(subentry_id) is not None
@@ -146,7 +151,7 @@ async def test_reconfigure_and_remove(
     await hass.async_block_till_done()
     assert hub.cameras == {}
     assert hub.pool.worker_of(subentry_id) is None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, subentry_id)}) is None
+    assert entry_device(device_registry, entry.entry_id, (DOMAIN, subentry_id)) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -273,7 +278,7 @@ async def test_reconfigure_a_camera_entity(
     await hass.async_block_till_done()
     [subentry_id] = loaded_entry.subentries
 
-    result = await loaded_entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
+    result = await start_camera_reconfigure(hass, loaded_entry, subentry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "camera_entity"
     result = await hass.config_entries.subentries.async_configure(
@@ -287,6 +292,6 @@ async def test_reconfigure_a_camera_entity(
     assert hub.cameras[subentry_id].name == "Front"
 
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
-    result = await loaded_entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry_id)
+    result = await start_camera_reconfigure(hass, loaded_entry, subentry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openeye.gallery_store import UnknownFaceRecord
 from tests.faces import one_face_jpeg
+from tests.helpers import entry_device
 from tests.real_hass import HassError, RealHass
 
 BURST = 30
@@ -126,13 +127,17 @@ async def test_devices_hang_below_openeye_after_a_restart(
     # As after a crash within seconds of the first setup: the device registry,
     # saved with a delay, never got the OpenEye device onto the disk.
     assert await hass.config_entries.async_unload(config_entry.entry_id)
-    hub_device = device_registry.async_get_device(identifiers={("openeye", config_entry.entry_id)})
+    hub_device = entry_device(
+        device_registry, config_entry.entry_id, ("openeye", config_entry.entry_id)
+    )
     assert hub_device is not None
     device_registry.async_remove_device(hub_device.id)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert "via_device" not in caplog.text
-    hub_device = device_registry.async_get_device(identifiers={("openeye", config_entry.entry_id)})
+    hub_device = entry_device(
+        device_registry, config_entry.entry_id, ("openeye", config_entry.entry_id)
+    )
     assert hub_device is not None
     people = [
         device

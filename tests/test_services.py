@@ -14,7 +14,7 @@ import voluptuous as vol
 from custom_components.openeye.const import DOMAIN, MAX_NAME_LENGTH
 from custom_components.openeye.hub import OpenEyeHub
 from tests.faces import no_face_jpeg, one_face_jpeg, one_face_png, two_faces_jpeg
-from tests.helpers import flush_entity_writes
+from tests.helpers import entry_device, flush_entity_writes
 
 
 def _hub(entry: MockConfigEntry) -> OpenEyeHub:
@@ -48,7 +48,9 @@ async def test_enroll_from_path_creates_person_and_device(
     assert len(person.encodings) == 1
     assert len(person.encodings[0]) == 128
     assert person.thumbnail.startswith(b"\xff\xd8")
-    device = device_registry.async_get_device(identifiers={(DOMAIN, f"person_{person.person_id}")})
+    device = entry_device(
+        device_registry, loaded_entry.entry_id, (DOMAIN, f"person_{person.person_id}")
+    )
     await hass.async_block_till_done()
     assert device is not None
     assert device.name == "Eileen Collins"
@@ -175,15 +177,15 @@ async def test_rename_and_remove(
         DOMAIN, "rename_person", {"person": person_id, "name": "Renamed"}, blocking=True
     )
     assert _hub(loaded_entry).gallery.people[person_id].name == "Renamed"
-    identifier = {(DOMAIN, f"person_{person_id}")}
-    device = device_registry.async_get_device(identifiers=identifier)
+    identifier = (DOMAIN, f"person_{person_id}")
+    device = entry_device(device_registry, loaded_entry.entry_id, identifier)
     assert device is not None
     assert device.name == "Renamed"
 
     await hass.services.async_call(DOMAIN, "remove_person", {"person": "Renamed"}, blocking=True)
     await hass.async_block_till_done()
     assert person_id not in _hub(loaded_entry).gallery.people
-    assert device_registry.async_get_device(identifiers=identifier) is None
+    assert entry_device(device_registry, loaded_entry.entry_id, identifier) is None
     await flush_entity_writes(hass)
     assert hass.states.get("sensor.openeye_known_people").state == "1"
 

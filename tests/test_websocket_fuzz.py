@@ -13,6 +13,7 @@ connection still answers ``openeye/statistics`` afterwards.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from typing import Any
 
@@ -221,3 +222,47 @@ async def test_random_payloads_get_answers_not_tracebacks(
     ]
     assert not faults, faults
     assert "Traceback" not in caplog.text
+
+
+def growing_payloads() -> list[dict[str, Any]]:
+    """Return, for every command and field, the field as ever larger text and lists.
+
+    Up to 100,000 items (about 1 MB of JSON; Home Assistant's websocket takes
+    messages up to 4 MiB): the sizes an attacker would send to make Home
+    Assistant work or keep memory in proportion to the request.
+    """
+    payloads: list[dict[str, Any]] = []
+    for size in (10, 1_000, 100_000):
+        for command, known in COMMANDS.items():
+            values = ("x" * size, [f"camera{index}" for index in range(size)])
+            payloads.extend({"type": command, key: value} for key in known for value in values)
+            payloads.append({"type": command, **{key: ["a"] * size for key in known}})
+    return payloads
+
+
+async def test_payloads_of_growing_size_are_bounded(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    """Every command answers ever larger payloads, and nothing they asked for stays large.
+
+    Sent by a non-admin (who may subscribe) and by an admin (who may do
+    everything): each gets an answer, no subscription keeps more than the
+    bounded filter, and the admin's list of connections stays small.
+    """
+    for token in (hass_read_only_access_token, None):
+        client = await hass_ws_client(hass, token) if token else await hass_ws_client(hass)
+        for payload in growing_payloads():
+            await client.send_json_auto_id(payload)
+            answer = await _result(client)
+            if not answer["success"]:
+                assert answer["error"]["code"] not in ("unknown_error", "home_assistant_error")
+    admin = await hass_ws_client(hass)
+    await admin.send_json_auto_id({"type": "openeye/connections"})
+    connections = (await _result(admin))["result"]
+    assert connections["total"] <= 2 * int(_hub(loaded_entry).option("max_subscriptions_per_user"))
+    for subscription in connections["subscriptions"]:
+        assert len(subscription["camera_ids"] or []) <= 1
+    assert len(json.dumps(connections)) < 16_384

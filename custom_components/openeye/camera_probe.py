@@ -9,6 +9,7 @@ from homeassistant.components.camera import async_get_image, async_get_stream_so
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from .allowed_paths import path_refusal
 from .hub import OpenEyeHub
 from .pipeline.pool import WorkerUnavailableError
 
@@ -18,8 +19,8 @@ STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
 PROBE_TIMEOUT = 15.0
 
 
-async def async_validate_url(hass: HomeAssistant, url: str) -> str | None:
-    """Return an error key for an unusable address, or None.
+async def async_validate_url(hass: HomeAssistant, url: str) -> tuple[str, dict[str, str]] | None:
+    """Return the error key (and its placeholders) for an unusable address, or None.
 
     Streams must use a scheme OpenEye reads from cameras; local files must lie
     inside Home Assistant's ``allowlist_external_dirs`` (checked in an
@@ -27,16 +28,14 @@ async def async_validate_url(hass: HomeAssistant, url: str) -> str | None:
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme in STREAM_SCHEMES:
-        return None if urlsplit(url).hostname else "invalid_url"
+        return None if urlsplit(url).hostname else ("invalid_url", {})
     if scheme == "file":
         url = urlsplit(url).path
     elif scheme:
-        return "unsupported_scheme"
+        return "unsupported_scheme", {}
     if not Path(url).is_absolute():
-        return "invalid_url"
-    if not await hass.async_add_executor_job(hass.config.is_allowed_path, url):
-        return "path_not_allowed"
-    return None
+        return "invalid_url", {}
+    return await hass.async_add_executor_job(path_refusal, hass, url)
 
 
 async def async_probe_url(hub: OpenEyeHub, url: str) -> str | None:

@@ -22,6 +22,9 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     TextSelector,
 )
+
+# Home Assistant 2026.x validates with probatio and aliases this import to it, with
+# the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
 from .camera_address import address_key, masked, unmasked
@@ -37,6 +40,8 @@ from .const import (
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
+from .errors import OpenEyeValidationError
+from .names import clean_name, name_key
 from .options import OPTION_BOUNDS, InvalidOptionError, check_option, checked_options
 from .pipeline.engine import EngineUnavailableError, models_directory
 
@@ -172,6 +177,24 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             defaults[CONF_URL] = masked(defaults[CONF_URL])
         return defaults
 
+    def _camera_name(self, name: str) -> tuple[str, str | None]:
+        """Return a camera's name cleaned as people's names are, and the error for it, if any.
+
+        Another camera of the same name (look-alikes included) is refused:
+        their devices and entities would be indistinguishable.
+        """
+        try:
+            cleaned = clean_name(name)
+        except OpenEyeValidationError as err:
+            return name, err.key
+        current = (
+            self._get_reconfigure_subentry().subentry_id if self.source == "reconfigure" else None
+        )
+        for subentry in self._get_entry().subentries.values():
+            if subentry.subentry_id != current and name_key(subentry.title) == name_key(cleaned):
+                return cleaned, "name_taken"
+        return cleaned, None
+
     def _stored_url(self) -> str | None:
         """Return the address stored for the camera being reconfigured, if any."""
         if self.source != "reconfigure":
@@ -208,13 +231,16 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             entity_id = user_input[CONF_CAMERA_ENTITY_ID]
-            if self._duplicate(entity_id):
+            name, name_error = self._camera_name(user_input[CONF_NAME])
+            if name_error:
+                errors[CONF_NAME] = name_error
+            elif self._duplicate(entity_id):
                 errors["base"] = "already_configured"
             elif error := await async_probe_camera_entity(self.hass, entity_id):
                 errors[CONF_CAMERA_ENTITY_ID] = error
             else:
                 return self._finish(
-                    user_input[CONF_NAME],
+                    name,
                     {CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY, CONF_CAMERA_ENTITY_ID: entity_id},
                     entity_id,
                 )
@@ -235,19 +261,23 @@ class CameraSubentryFlow(ConfigSubentryFlow):
     async def async_step_url(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Watch a stream URL (RTSP, HTTP MJPEG) or a video file in an allowed folder."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             url = unmasked(user_input[CONF_URL].strip(), self._stored_url())
-            if url is None:
+            name, name_error = self._camera_name(user_input[CONF_NAME])
+            if name_error:
+                errors[CONF_NAME] = name_error
+            elif url is None:
                 errors[CONF_URL] = "password_required"
-            elif error := await async_validate_url(self.hass, url):
-                errors[CONF_URL] = error
+            elif refusal := await async_validate_url(self.hass, url):
+                errors[CONF_URL], placeholders = refusal
             elif self._duplicate(address_key(url)):
                 errors["base"] = "already_configured"
             elif error := await async_probe_url(self._get_entry().runtime_data, url):
                 errors[CONF_URL] = error
             else:
                 return self._finish(
-                    user_input[CONF_NAME],
+                    name,
                     {CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
                     address_key(url),
                 )
@@ -260,4 +290,5 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             step_id="url",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or self._defaults()),
             errors=errors,
+            description_placeholders=placeholders,
         )

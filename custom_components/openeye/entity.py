@@ -15,6 +15,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .camera_state import CameraState
 from .const import DOMAIN
+from .devices import below_hub, hub_identifier
 from .gallery_store import Person
 from .hub import (
     SIGNAL_CAMERA_ADDED,
@@ -158,7 +159,7 @@ class OpenEyeHubEntity(OpenEyeEntity):
 def hub_device_info(hub: OpenEyeHub) -> DeviceInfo:
     """Return the OpenEye device, parent of the camera and person devices."""
     return DeviceInfo(
-        identifiers={(DOMAIN, hub.entry.entry_id)},
+        identifiers={hub_identifier(hub.entry.entry_id)},
         name=hub.entry.title,
         manufacturer="OpenEye",
         model="Face recognition",
@@ -182,7 +183,7 @@ class OpenEyeCameraEntity(OpenEyeEntity):
             name=camera.name,
             manufacturer="OpenEye",
             model="Camera",
-            via_device=(DOMAIN, hub.entry.entry_id),
+            **below_hub(hub.hass, hub.entry.entry_id),
         )
 
     @property
@@ -214,7 +215,7 @@ class OpenEyePersonEntity(OpenEyeEntity):
             name=person.name,
             manufacturer="OpenEye",
             model="Person",
-            via_device=(DOMAIN, hub.entry.entry_id),
+            **below_hub(hub.hass, hub.entry.entry_id),
         )
 
     @property

@@ -15,6 +15,7 @@ from homeassistant.components.camera import async_get_image
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from .allowed_paths import path_refusal
 from .const import MAX_ENROLL_IMAGE_BYTES
 from .errors import OpenEyeValidationError
 from .gallery_store import Person
@@ -47,8 +48,8 @@ def _read_allowed_file(hass: HomeAssistant, name: str) -> bytes:
 
     Runs in an executor thread: checking the allowlist resolves links on disk.
     """
-    if not hass.config.is_allowed_path(name):
-        raise OpenEyeValidationError("path_not_allowed", {"path": name})
+    if refusal := path_refusal(hass, name):
+        raise OpenEyeValidationError(*refusal)
     path = Path(name)
     if not path.is_file():
         raise OpenEyeValidationError("file_not_found", {"path": str(path)})
@@ -92,7 +93,7 @@ async def async_analyze(hub: OpenEyeHub, data: bytes) -> ImageAnalysis:
             translation_placeholders={"error": str(err) or type(err).__name__},
         ) from err
     if analysis.error == "image_too_large":
-        raise OpenEyeValidationError("image_too_large", {"limit": "40 megapixels"})
+        raise OpenEyeValidationError("image_too_large", {"limit": "40 megapixels (16 for a PNG)"})
     if analysis.error is not None:
         raise OpenEyeValidationError("not_an_image", {"detail": analysis.error_detail or ""})
     return analysis

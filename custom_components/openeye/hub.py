@@ -45,6 +45,7 @@ from .const import (
     SOURCE_TYPE_ENTITY,
     SUBENTRY_CAMERA,
 )
+from .devices import find_device
 from .gallery_store import GalleryStore, Person, UnknownFaceRecord, base64_text
 from .options import OptionValue, checked_options
 from .pipeline.messages import (
@@ -254,9 +255,8 @@ class OpenEyeHub:
 
     def _rename_device(self, identifier: tuple[str, str], name: str) -> None:
         """Follow a new camera title or person name in the device registry."""
-        device_registry = dr.async_get(self.hass)
-        if device := device_registry.async_get_device(identifiers={identifier}):
-            device_registry.async_update_device(device.id, name=name)
+        if device := find_device(self.hass, self.entry.entry_id, identifier):
+            dr.async_get(self.hass).async_update_device(device.id, name=name)
 
     # Cameras ---------------------------------------------------------------
 
@@ -743,11 +743,10 @@ class OpenEyeHub:
             cancel()
         for camera in self.cameras.values():
             camera.last_recognised.pop(person.person_id, None)
-        device_registry = dr.async_get(self.hass)
-        if device := device_registry.async_get_device(
-            identifiers={person_device_identifier(person.person_id)}
+        if device := find_device(
+            self.hass, self.entry.entry_id, person_device_identifier(person.person_id)
         ):
-            device_registry.async_remove_device(device.id)
+            dr.async_get(self.hass).async_remove_device(device.id)
         await self.async_gallery_changed()
 
     # Daily figures -------------------------------------------------------

@@ -21,6 +21,9 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, UnknownUser
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
+
+# Home Assistant 2026.x validates with probatio and aliases this import to it, with
+# the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
 from . import gallery_actions
@@ -115,7 +118,12 @@ type Handler = Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]
 
 
 def _admin(handler: Handler) -> Handler:
-    """Wrap a service handler so that only administrators may call it."""
+    """Wrap a service handler so that only administrators may call it.
+
+    Home Assistant's async_register_admin_service would check this itself, but
+    in 2025.4 it cannot register a service that answers with data (2026.x added
+    supports_response), and enroll_face, scan and purge_unknown_faces do.
+    """
 
     async def _checked(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         await _require_admin(hass, call)

@@ -27,6 +27,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
+
+# Home Assistant 2026.x validates with probatio and aliases this import to it, with
+# the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
 from . import gallery_actions

@@ -244,6 +244,22 @@ describe("the card, Live", () => {
     card.remove();
   });
 
+  it("shows names and camera names with markup in them as text, never as markup", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const markup = '<img src=x onerror="window.owned=1"><b>Bob</b>';
+    push(hass, recognized(markup));
+    push(hass, { type: "statistics_update", statistics: statistics({ last_recognition: { ...statistics().last_recognition, person_name: markup } }) });
+    runFrames();
+    const [item] = $$(card, "openeye-feed-item");
+    assert.equal(item.querySelector('[data-testid="openeye-feed-text"]').textContent, `${markup} recognised (80%)`);
+    assert.equal($(card, "openeye-last-recognition-name").textContent, markup);
+    assert.equal(card.shadowRoot.querySelectorAll("b").length, 0);
+    assert.equal([...card.shadowRoot.querySelectorAll("img")].filter((img) => img.getAttribute("src") === "x").length, 0);
+    assert.equal(window.owned, undefined);
+    card.remove();
+  });
+
   it("ignores malformed messages without breaking the card", async () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card" }, hass);

@@ -119,7 +119,7 @@ describe("validateConfig", () => {
       show_feed: true,
       show_teach: true,
       feed_size: 20,
-      feed_event_types: ["face_recognized", "unknown_face", "motion_detected", "alert"],
+      feed_event_types: ["face_recognized", "unknown_face", "alert"],
     });
   });
 
@@ -218,18 +218,12 @@ describe("applyEditorChange", () => {
 
   it("toggles feed event types, keeping the YAML short at the default", () => {
     const withDetected = applyEditorChange(base, { kind: "feed_event_type", event_type: "face_detected", checked: true });
-    assert.deepEqual(withDetected.feed_event_types, [
-      "face_detected",
-      "face_recognized",
-      "unknown_face",
-      "motion_detected",
-      "alert",
-    ]);
+    assert.deepEqual(withDetected.feed_event_types, ["face_detected", "face_recognized", "unknown_face", "alert"]);
     const back = applyEditorChange(withDetected, { kind: "feed_event_type", event_type: "face_detected", checked: false });
     assert.equal("feed_event_types" in back, false);
-    const noMotion = applyEditorChange(base, { kind: "feed_event_type", event_type: "motion_detected", checked: false });
-    assert.deepEqual(noMotion.feed_event_types, ["face_recognized", "unknown_face", "alert"]);
-    assert.deepEqual(validateConfig(noMotion).feed_event_types, ["face_recognized", "unknown_face", "alert"]);
+    const withMotion = applyEditorChange(base, { kind: "feed_event_type", event_type: "motion_detected", checked: true });
+    assert.deepEqual(withMotion.feed_event_types, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
+    assert.deepEqual(validateConfig(withMotion).feed_event_types, withMotion.feed_event_types);
   });
 
   it("never mutates the configuration it is given and always yields a valid one", () => {
@@ -394,7 +388,7 @@ describe("reduceMessage", () => {
     assert.equal(stale.lastRecognition.person_name, "New");
   });
 
-  it("lists unknown faces, motion and alerts, but not detected faces unless configured", () => {
+  it("lists unknown faces and alerts, but not motion or detected faces unless configured", () => {
     const unknown = {
       type: "camera_event",
       event_type: "unknown_face",
@@ -414,14 +408,17 @@ describe("reduceMessage", () => {
     };
     let state = createState();
     for (const msg of [unknown, detected, motion, alert]) state = reduceMessage(state, msg, ALL);
-    assert.deepEqual(state.feed.map((i) => i.kind), ["alert", "motion_detected", "unknown_face"]);
+    assert.deepEqual(state.feed.map((i) => i.kind), ["alert", "unknown_face"]);
     assert.equal(state.lastRecognition, null);
-    assert.equal(state.feed[2].image_url, `/api/image_proxy/image.u1?token=t&openeye_ts=${Date.parse("2026-11-25T10:21:00Z")}`);
+    assert.equal(state.feed[1].image_url, `/api/image_proxy/image.u1?token=t&openeye_ts=${Date.parse("2026-11-25T10:21:00Z")}`);
     assert.equal(state.feed[0].message, "Garage stopped streaming");
 
     const withDetected = validateConfig({ feed_event_types: ["face_detected"] });
     const only = [unknown, detected, motion, alert].reduce((s, msg) => reduceMessage(s, msg, withDetected), createState());
     assert.deepEqual(only.feed.map((i) => i.kind), ["face_detected"]);
+    const withMotion = validateConfig({ feed_event_types: ["motion_detected"] });
+    const moving = [unknown, detected, motion, alert].reduce((s, msg) => reduceMessage(s, msg, withMotion), createState());
+    assert.deepEqual(moving.feed.map((i) => i.kind), ["motion_detected"]);
   });
 
   it("applies the card's camera filter to events, cameras and the last recognition", () => {

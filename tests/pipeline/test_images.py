@@ -85,12 +85,15 @@ def test_jpeg_fill_bytes_are_skipped() -> None:
 
 def test_huge_images_are_refused_before_decoding() -> None:
     """A header announcing too many pixels is refused at once, whatever follows it."""
-    for data in (one_face_png(), one_face_jpeg()):
-        for width, height in ((60_000, 60_000), (8_000, 6_000)):
-            huge = with_size(data, width, height)
-            with pytest.raises(ImageError, match="pixels; at most 40000000 are accepted") as info:
-                decode_image(huge)
-            assert info.value.code == "image_too_large"
+    for data, limit in ((one_face_png(), 16_000_000), (one_face_jpeg(), 40_000_000)):
+        huge = with_size(data, 8_000, 6_000)
+        with pytest.raises(ImageError, match=f"8000x6000 pixels; at most {limit} are") as info:
+            decode_image(huge)
+        assert info.value.code == "image_too_large"
+        # Sizes far beyond are refused by Pillow itself as soon as it reads the header.
+        with pytest.raises(ImageError, match="far too many pixels") as info:
+            decode_image(with_size(data, 60_000, 60_000))
+        assert info.value.code == "image_too_large"
     # The limit is inclusive, in pixels.
     width, height = HEAD_SIZE
     assert decode_image(one_face_jpeg(), max_pixels=width * height).shape == (260, 280, 3)
@@ -106,6 +109,19 @@ def test_only_jpeg_and_png_are_read() -> None:
         with pytest.raises(ImageError) as info:
             decode_image(encode(rgb, extension))
         assert info.value.code == "not_an_image"
+
+
+def test_large_photos_are_decoded_within_bounds() -> None:
+    """A JPEG over 16 megapixels is decoded at half size; a PNG over 16 megapixels is refused."""
+    big = np.full((3000, 6000, 3), 180, np.uint8)
+    big[1000:2000, 2000:4000] = (20, 40, 200)
+    half = decode_image(encode(big))
+    assert half.shape == (1500, 3000, 3)
+    assert np.abs(half[700, 1500].astype(int) - (20, 40, 200)).max() < 12
+    assert decode_image(encode(big[:, :2500])).shape == (3000, 2500, 3)
+    with pytest.raises(ImageError, match="at most 16000000 are accepted") as info:
+        decode_image(png_bomb(6000, 3000))
+    assert info.value.code == "image_too_large"
 
 
 def test_a_png_bomb_is_refused_from_its_header() -> None:

@@ -288,8 +288,9 @@ async def _kill_and_resume(
     await asyncio.sleep(0.05)
     killed_at = len(results.items)
     os.kill(pid, signal.SIGKILL)
-    with pytest.raises(WorkerUnavailableError, match=f"{pid} exited with code -9"):
-        await pending
+    # The request that the dead worker had is sent to its successor, which answers it.
+    answered = await asyncio.wait_for(pending, 60)
+    assert len(answered.faces) == 2
 
     await results.wait_for_status("loop", SourceStatus.STREAMING, 30, after=killed_at)
     new_pid = pool.worker_of("loop")
@@ -489,7 +490,8 @@ async def test_a_worker_that_cannot_start_is_retried_with_its_cameras(
         with pytest.raises(WorkerUnavailableError, match="cannot be started"):
             await pool.async_analyze_image(b"image")
         assert "An OpenEye worker cannot be started" in caplog.text
-        with pytest.raises(WorkerUnavailableError, match="restarting"):
+        # The next request waits for the retry, and says why it failed too.
+        with pytest.raises(WorkerUnavailableError, match="cannot be started"):
             await pool.async_analyze_image(b"image")
         # A camera added meanwhile waits for the next attempt, which succeeds.
         await pool.async_add_camera("doorbell", None, SourceSettings())

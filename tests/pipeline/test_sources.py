@@ -22,6 +22,7 @@ from custom_components.openeye.pipeline.sources import LiveSource, PushedSource,
 from custom_components.openeye.pipeline.video_input import (
     DecodedPicture,
     VideoInput,
+    VideoOpenError,
     file_path,
     is_stream_url,
 )
@@ -317,6 +318,44 @@ def test_watchdog_abandons_a_read_that_ffmpeg_cannot_interrupt(
         source.request_stop()
         StuckVideo.release.set()
         assert source.stop(timeout=5)
+    assert set(threading.enumerate()) == threads
+
+
+class StuckOpen:
+    """A video input whose opening never returns until released (a DNS lookup that hangs)."""
+
+    release = threading.Event()
+
+    def __init__(self, url: str, open_timeout: float, read_timeout: float) -> None:
+        """Block, ignoring the open timeout, until released; then fail."""
+        self.release.wait()
+        raise VideoOpenError("timeout", "released")
+
+
+def test_a_probe_answers_within_its_time_even_when_opening_hangs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A probe whose open never returns says so within its timeout and a grace, not later.
+
+    The stuck attempt is left behind; it ends once its call returns.
+    """
+    monkeypatch.setattr(sources, "VideoInput", StuckOpen)
+    StuckOpen.release.clear()
+    threads = set(threading.enumerate())
+    started = time.monotonic()
+    try:
+        frame, detail = probe("rtsp://camera.invalid/live", timeout=0.5)
+        elapsed = time.monotonic() - started
+    finally:
+        StuckOpen.release.set()
+    assert frame is None
+    # The watchdog's verdict, or the probe's own deadline, whichever comes first.
+    assert detail in {"no answer from the source for 0.5 s", "no frame within 0.5 s"}
+    # The timeout, the watchdog's grace, and at most one more grace to stop.
+    assert elapsed < 0.5 + 3 * sources.WATCHDOG_GRACE
+    deadline = time.monotonic() + 10
+    while set(threading.enumerate()) - threads and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert set(threading.enumerate()) == threads
 
 

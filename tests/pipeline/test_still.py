@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
 import zlib
 
 import numpy as np
+from PIL import Image
 import pytest
 
-from custom_components.openeye.pipeline.engine import FaceEngine
+from custom_components.openeye.pipeline.engine import Box, FaceEngine
 from custom_components.openeye.pipeline.gallery import KnownFaces
 from custom_components.openeye.pipeline.images import encode_jpeg
 from custom_components.openeye.pipeline.settings import AnalysisSettings
-from custom_components.openeye.pipeline.still import analyze_still
+from custom_components.openeye.pipeline.still import DETECTION_BUDGET, analyze_still, find_faces
 from tests.faces import decode, encode
 from tests.media import media
 from tests.pipeline.real_faces import astronaut_rgb, shared_engine
@@ -129,3 +131,55 @@ def test_astronaut_face_is_found(engine: FaceEngine) -> None:
     assert abs(bottom - 166) <= 12
     assert abs(left - 175) <= 12
     assert face.person_id is None
+
+
+class RecordingEngine:
+    """Records what the detector is asked to search, and finds nothing."""
+
+    def __init__(self) -> None:
+        """Start with no search."""
+        self.searches: list[tuple[tuple[int, ...], int]] = []
+
+    def detect(self, rgb: np.ndarray[Any, Any], upsample: int = 1) -> list[Box]:
+        """Record the picture's shape and the upsampling."""
+        self.searches.append((rgb.shape, upsample))
+        return []
+
+
+@pytest.mark.parametrize(
+    ("size", "search"),
+    [
+        ((1920, 1080), ((1080, 1920, 3), 1)),
+        ((2560, 1440), ((1440, 2560, 3), 1)),
+        ((4000, 3000), ((3000, 4000, 3), 0)),
+        ((8000, 5000), ((3162, 5060, 3), 0)),
+    ],
+)
+def test_the_detector_searches_a_bounded_number_of_pixels(
+    size: tuple[int, int], search: tuple[tuple[int, ...], int]
+) -> None:
+    """Snapshots are upsampled as always; larger photos are searched as they are, or shrunk."""
+    engine = RecordingEngine()
+    width, height = size
+    find_faces(engine, np.zeros((height, width, 3), np.uint8), upsample=1)  # type: ignore[arg-type]
+    assert engine.searches == [search]
+    shape, upsample = search
+    assert shape[0] * shape[1] * 4**upsample <= DETECTION_BUDGET
+
+
+def test_a_face_in_a_huge_photo_is_found_where_it_is(engine: FaceEngine) -> None:
+    """In a 40-megapixel PNG the face is found on a shrunk copy, its box in full pixels.
+
+    (A JPEG that large is decoded at half size already; a PNG cannot be, and
+    over 16 megapixels is refused, so this one has 15.)
+    """
+    canvas = np.full((3000, 5000, 3), 120, np.uint8)
+    head = np.asarray(Image.fromarray(astronaut_rgb()[0:260, 80:360]).resize((840, 780)))
+    canvas[1200:1980, 3000:3840] = head
+    result = analyze_still(engine, encode(canvas, ".png"), KnownFaces(), SETTINGS, 12)
+    assert (result.error, result.width, result.height) == (None, 5000, 3000)
+    (face,) = result.faces
+    top, right, bottom, left = face.box
+    assert 1200 <= top < bottom <= 1980
+    assert 3000 <= left < right <= 3840
+    assert right - left > 200

@@ -25,11 +25,12 @@ export const CAMERA_EVENT_TYPES = Object.freeze([
   "motion_detected",
 ]);
 export const FEED_EVENT_TYPES = Object.freeze([...CAMERA_EVENT_TYPES, "alert"]);
-// Detected faces precede every recognition and would crowd the feed.
+// Detected faces precede every recognition, and motion starts whenever
+// anything moves: both would crowd the feed out of what people want to see.
+// Either can be shown by choice (feed_event_types, or the card's editor).
 export const DEFAULT_FEED_EVENT_TYPES = Object.freeze([
   "face_recognized",
   "unknown_face",
-  "motion_detected",
   "alert",
 ]);
 export const CAMERA_STATUSES = Object.freeze([

@@ -94,6 +94,10 @@ class WorkerUnavailableError(RuntimeError):
     """No worker can do the work: the engine failed, the pool is stopped, or none answered."""
 
 
+class WorkerExitedError(WorkerUnavailableError):
+    """The worker died while it had the request; another (or the restarted one) may take it."""
+
+
 def worker_command(fd: int, log_level: int = logging.INFO) -> list[str]:
     """Return the command line that starts a worker on socket descriptor ``fd``."""
     return [
@@ -337,23 +341,70 @@ class WorkerPool:
     async def _request(
         self, kind: type[_ResultT], command: AnalyzeImage | ProbeSource, limit: float
     ) -> _ResultT:
-        """Send a command to the least-busy worker and wait for its answer."""
-        self._check_usable()
-        active = [worker for worker in self._workers if worker.active]
-        if active:
-            worker = min(active, key=lambda w: (len(w.cameras) + len(w.pending), w.slot))
-        else:
+        """Send a command to the least-busy worker and wait for its answer, within ``limit``.
+
+        A request that meets a restarting worker waits for it, and one whose
+        worker dies under it is sent again, as long as ``limit`` allows: a
+        photo taught while a worker recovers is answered, not refused.
+        Requests are idempotent (an analysis or a probe), so sending one twice
+        is harmless.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while True:
+            self._check_usable()
+            worker = await self._worker_for_request(deadline)
+            try:
+                return await self._ask(worker, kind, command, (deadline, limit))
+            except WorkerExitedError:
+                if loop.time() >= deadline:
+                    raise
+                # Wait until the pool has seen the death (its watcher reaps the
+                # process and schedules the restart), so that the next attempt
+                # never goes to the same dead worker again.
+                if (exit_task := worker.exit_task) is not None:
+                    await asyncio.wait({exit_task}, timeout=max(deadline - loop.time(), 0))
+                self._logger.debug("Request %d sent again: its worker died", command.request_id)
+
+    async def _worker_for_request(self, deadline: float) -> _Worker:
+        """Return the least-busy running worker, or one that can start.
+
+        When every worker waits out its back-off after a failure, this waits
+        for the first restart (within ``deadline``), once: a worker that
+        cannot be started at all is reported at once after that attempt,
+        rather than after every retry the request's time would allow.
+        """
+        for attempt in range(2):
+            active = [worker for worker in self._workers if worker.active]
+            if active:
+                return min(active, key=lambda w: (len(w.cameras) + len(w.pending), w.slot))
             idle = [worker for worker in self._workers if worker.restart_task is None]
-            if not idle:
-                raise WorkerUnavailableError("Every worker is restarting after a failure")
-            worker = idle[0]
+            if idle:
+                return idle[0]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if attempt or remaining <= 0:
+                break
+            restarts = {w.restart_task for w in self._workers if w.restart_task is not None}
+            await asyncio.wait(restarts, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            self._check_usable()
+        raise WorkerUnavailableError("Every worker is restarting after a failure")
+
+    async def _ask(
+        self,
+        worker: _Worker,
+        kind: type[_ResultT],
+        command: AnalyzeImage | ProbeSource,
+        bound: tuple[float, float],
+    ) -> _ResultT:
+        """Send a command to one worker and wait for its answer; ``bound`` is (deadline, limit)."""
+        deadline, limit = bound
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         worker.pending[command.request_id] = future
         try:
             await self._ensure_started(worker)
             if not await self._send(worker, command):
-                raise WorkerUnavailableError("The worker is not running")
-            async with asyncio.timeout(limit):
+                raise WorkerExitedError("The worker is not running")
+            async with asyncio.timeout_at(deadline):
                 result = await future
         except TimeoutError:
             raise WorkerUnavailableError(f"No worker answered within {limit:g} s") from None
@@ -511,9 +562,11 @@ class WorkerPool:
             reason = "The worker pool is stopping"
         else:
             reason = f"OpenEye worker {process.pid} exited with code {code}"
+        # A death (not a failing engine, not a stop) lets the request be sent again.
+        error = WorkerUnavailableError if engine_failed or self._stopped else WorkerExitedError
         for future in worker.pending.values():
             if not future.done():
-                future.set_exception(WorkerUnavailableError(reason))
+                future.set_exception(error(reason))
         if self._stopped:
             self._logger.debug("OpenEye worker %d stopped with code %s", process.pid, code)
             return

@@ -689,7 +689,9 @@ def probe(url: str, timeout: float) -> ProbeOutcome:
             elif source.ended:
                 break
     finally:
-        source.stop()
+        # An attempt stuck in a call FFmpeg cannot interrupt is left behind
+        # (it ends when the call returns) rather than holding the answer up.
+        source.stop(timeout=WATCHDOG_GRACE)
     if frame is not None:
         return ProbeOutcome(frame, None, None)
     if details:

@@ -1,0 +1,52 @@
+"""Cameras' names: cleaned as people's names are, and never two cameras of the same name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.openeye.const import CONF_URL, SUBENTRY_CAMERA
+from tests.faces import write_face_video
+
+
+async def _add(hass: HomeAssistant, entry: MockConfigEntry, name: str, url: str) -> dict:
+    """Run the add-camera flow for a file camera; return the last result."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "url"}
+    )
+    return dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {CONF_NAME: name, CONF_URL: url}
+        )
+    )
+
+
+async def test_a_second_camera_of_the_same_name_is_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    """Names that look the same are the same; the first camera keeps its cleaned name."""
+    for index in range(3):
+        write_face_video(str(media_dir / f"door{index}.mp4"), frames=5)
+    result = await _add(hass, loaded_entry, "  Front   door ", str(media_dir / "door0.mp4"))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Front door"
+    for taken in ("front door", "Front\u200b door", "\uff26\uff32\uff2f\uff2e\uff34 DOOR"):
+        result = await _add(hass, loaded_entry, taken, str(media_dir / "door1.mp4"))
+        assert result["errors"] == {CONF_NAME: "name_taken"}, taken
+    for name, error in (
+        ("\u200b", "name_empty"),
+        ("x" * 65, "name_too_long"),
+        ("a\u202eb", "name_invalid"),
+    ):
+        result = await _add(hass, loaded_entry, name, str(media_dir / "door1.mp4"))
+        assert result["errors"] == {CONF_NAME: error}, name
+    result = await _add(hass, loaded_entry, "Back door", str(media_dir / "door2.mp4"))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert sorted(s.title for s in loaded_entry.subentries.values()) == ["Back door", "Front door"]
