@@ -25,7 +25,7 @@ from custom_components.openeye.const import (
 )
 from custom_components.openeye.hub import OpenEyeHub
 from tests.broken_engine import hide_face_models
-from tests.faces import write_face_video
+from tests.faces import one_face_png, write_face_video
 from tests.helpers import (
     camera_entry,
     entry_device,
@@ -90,6 +90,9 @@ async def test_add_url_checks_address_and_frame(
     write_face_video(str(video))
     not_video = media_dir / "notes.mp4"
     not_video.write_text("not a video")
+    still = media_dir / "still.png"
+    still.write_bytes(one_face_png())
+    missing = media_dir / "missing.mp4"
     outside = tmp_path / "outside.mp4"
     write_face_video(str(outside), frames=5)
     flow_id = await _start(hass, loaded_entry, "url")
@@ -99,7 +102,10 @@ async def test_add_url_checks_address_and_frame(
         ("relative/path.mp4", "invalid_url"),
         (str(outside), "path_not_allowed"),
         (f"file://{outside}", "path_not_allowed"),
-        (str(not_video), "cannot_open"),
+        (str(not_video), "not_a_video"),
+        # A still photo is not a camera: refused, not saved to show "Streaming" for ever.
+        (str(still), "not_a_video"),
+        (str(missing), "cannot_open"),
     ):
         result = await hass.config_entries.subentries.async_configure(
             flow_id, {CONF_NAME: "Door", CONF_URL: url}

@@ -14,6 +14,8 @@ from .hub import OpenEyeHub
 from .pipeline.pool import WorkerUnavailableError
 
 STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
+# The form's error for a probe's reason; any other reason is "cannot_open".
+PROBE_ERRORS = {"unauthorized": "invalid_auth", "not_a_video": "not_a_video"}
 # Opening a stream and reading a frame: generous for a slow camera, short
 # enough that the form does not seem to hang.
 PROBE_TIMEOUT = 15.0
@@ -42,7 +44,9 @@ async def async_probe_url(hub: OpenEyeHub, url: str) -> str | None:
     """Open a stream or file in a worker and read one frame; return an error key or None.
 
     A camera that refuses the user name or password says so (``invalid_auth``):
-    the address is right, only the credentials are not.
+    the address is right, only the credentials are not. A file that is no
+    video (a still photo, a playlist) says so too (``not_a_video``): it would
+    otherwise be saved and then show "Streaming" while never searched.
     """
     try:
         result = await hub.pool.async_probe_source(url, timeout=PROBE_TIMEOUT)
@@ -50,7 +54,7 @@ async def async_probe_url(hub: OpenEyeHub, url: str) -> str | None:
         return "cannot_open"
     if result.ok:
         return None
-    return "invalid_auth" if result.reason == "unauthorized" else "cannot_open"
+    return PROBE_ERRORS.get(result.reason or "", "cannot_open")
 
 
 async def async_probe_camera_entity(hass: HomeAssistant, entity_id: str) -> str | None:
