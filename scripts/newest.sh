@@ -10,8 +10,14 @@ NEWEST_ROOT="$ROOT/.newest/root"
 # Written last by ensure_newest_root: a root without it is half-built.
 NEWEST_READY="$NEWEST_ROOT/.openeye-root-ready"
 # Debian's packages the root needs; libturbojpeg0 is what Home Assistant's camera
-# component loads through PyTurboJPEG, as on the host.
-NEWEST_PACKAGES=(python3.14 python3.14-venv ca-certificates libturbojpeg0)
+# component loads through PyTurboJPEG, as on the host, and GStreamer's RTSP
+# server (run by the root's own python3) is the tests' RTSP camera
+# (tests/rtsp_camera.py), so that PyAV of the newest Home Assistant meets it too.
+NEWEST_PACKAGES=(
+  python3.14 python3.14-venv ca-certificates libturbojpeg0
+  gir1.2-gst-rtsp-server-1.0 python3-gst-1.0
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+)
 # Paths inside the root.
 NEWEST_PROJECT=/project
 NEWEST_VENV=/opt/openeye-venv
@@ -128,7 +134,9 @@ ensure_newest_root_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return
   say "Installing Debian packages in .newest/root: ${missing[*]}"
-  in_newest_root apt-get update -qq >/dev/null
+  # A sid root's package lists can outlive their Release file's validity by
+  # this machine's clock; the packages themselves are still signed.
+  in_newest_root apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null
   in_newest_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 

@@ -21,6 +21,7 @@ from custom_components.openeye.const import (
     SUBENTRY_CAMERA,
 )
 from tests.faces import one_face_jpeg
+from tests.helpers import start_camera_reconfigure
 from tests.pipeline.mjpeg_server import MjpegServer
 
 
@@ -113,10 +114,7 @@ async def test_the_camera_form_never_shows_the_password_and_keeps_it(
     )
     assert result["errors"] == {"base": "already_configured"}
 
-    result = await hass.config_entries.subentries.async_init(
-        (loaded_entry.entry_id, SUBENTRY_CAMERA),
-        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
-    )
+    result = await start_camera_reconfigure(hass, loaded_entry, subentry.subentry_id)
     assert result["step_id"] == "url"
     shown = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert shown[CONF_URL] == _with_credentials(camera, "admin", "***")

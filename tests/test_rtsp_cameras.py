@@ -54,7 +54,7 @@ from custom_components.openeye.hub import CAMERA_FAILED_ISSUE_AFTER, OpenEyeHub
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import one_face_jpeg
-from tests.helpers import camera_entry, flush_entity_writes
+from tests.helpers import camera_entry, flush_entity_writes, start_camera_reconfigure
 from tests.rtsp_camera import EncodedStreams, RtspCamera
 
 type StartCamera = Callable[..., RtspCamera]
@@ -200,9 +200,7 @@ async def test_a_changed_password_shows_in_the_status_and_repair_and_never_anywh
             break
     assert any(p["event"]["type"] == "alert" for p in pushes), "the camera going was pushed"
     subentry = next(iter(entry.subentries.values()))
-    reconfigure = await entry.start_subentry_reconfigure_flow(
-        hass, SUBENTRY_CAMERA, subentry.subentry_id
-    )
+    reconfigure = await start_camera_reconfigure(hass, entry, subentry.subentry_id)
     seen = {
         "logs": caplog.text,
         "states": repr(hass.states.async_all()),
