@@ -9,12 +9,14 @@
 NEWEST_ROOT="$ROOT/.newest/root"
 # Written last by ensure_newest_root: a root without it is half-built.
 NEWEST_READY="$NEWEST_ROOT/.openeye-root-ready"
-# Debian's packages the root needs; libturbojpeg0 is what Home Assistant's camera
-# component loads through PyTurboJPEG, as on the host, and GStreamer's RTSP
-# server (run by the root's own python3) is the tests' RTSP camera
-# (tests/rtsp_camera.py), so that PyAV of the newest Home Assistant meets it too.
-NEWEST_PACKAGES=(
-  python3.14 python3.14-venv ca-certificates libturbojpeg0
+# Debian's packages the root is built with; libturbojpeg0 is what Home
+# Assistant's camera component loads through PyTurboJPEG, as on the host.
+NEWEST_PACKAGES=(python3.14 python3.14-venv ca-certificates libturbojpeg0)
+# Installed with apt once the root stands (debootstrap cannot configure their
+# dependencies' post-install scripts in a minimal root): GStreamer's RTSP
+# server, run by the root's own python3, is the tests' RTSP camera
+# (tests/rtsp_camera.py), so that the newest Home Assistant's PyAV meets it too.
+NEWEST_EXTRA_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 python3-gst-1.0
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )
@@ -128,7 +130,7 @@ unmount_newest_root() {
 # version of this script lacks.
 ensure_newest_root_packages() {
   local missing=()
-  for package in "${NEWEST_PACKAGES[@]}"; do
+  for package in "${NEWEST_PACKAGES[@]}" "${NEWEST_EXTRA_PACKAGES[@]}"; do
     in_newest_root dpkg-query -W -f='${Status}' "$package" 2>/dev/null \
       | grep -q "install ok installed" || missing+=("$package")
   done
@@ -137,7 +139,8 @@ ensure_newest_root_packages() {
   # A sid root's package lists can outlive their Release file's validity by
   # this machine's clock; the packages themselves are still signed.
   in_newest_root apt-get -o Acquire::Check-Valid-Until=false update -qq >/dev/null
-  in_newest_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  in_newest_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # Creates the root's virtual environment with Python 3.14 and installs the newest

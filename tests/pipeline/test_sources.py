@@ -344,11 +344,12 @@ def test_a_probe_answers_within_its_time_even_when_opening_hangs(
     threads = set(threading.enumerate())
     started = time.monotonic()
     try:
-        frame, detail = probe("rtsp://camera.invalid/live", timeout=0.5)
+        frame, detail, reason = probe("rtsp://camera.invalid/live", timeout=0.5)
         elapsed = time.monotonic() - started
     finally:
         StuckOpen.release.set()
     assert frame is None
+    assert reason == "timeout"
     # The watchdog's verdict, or the probe's own deadline, whichever comes first.
     assert detail in {"no answer from the source for 0.5 s", "no frame within 0.5 s"}
     # The timeout, the watchdog's grace, and at most one more grace to stop.
