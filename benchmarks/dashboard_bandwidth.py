@@ -49,12 +49,12 @@ POLLED = (
     "sensor.openeye_recognitions_today",
     "sensor.openeye_unknown_faces_today",
     "sensor.openeye_last_recognition",
-    "sensor.openeye_last_recognised_person",
+    "sensor.openeye_last_recognized_person",
     "sensor.door_stream_status",
     "sensor.door_faces_in_view",
     "binary_sensor.door_motion",
     "sensor.door_analysis_rate",
-    "sensor.door_last_recognised_person",
+    "sensor.door_last_recognized_person",
 )
 
 

@@ -6,17 +6,21 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 import logging
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.components import http
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.openeye import PLATFORMS
 from custom_components.openeye.const import DOMAIN, OPTION_DEFAULTS
 from tests.faces import one_face_jpeg
-from tests.helpers import FileCamera, setup_test_cameras
+from tests.fake_pool import FakePool
+from tests.helpers import FileCamera, camera_entry, setup_test_cameras
 from tests.rtsp_camera import EncodedStreams, RtspCamera, unavailable_reason
 
 
@@ -158,3 +162,47 @@ def rtsp_camera(rtsp_streams: EncodedStreams) -> Iterator[Callable[..., RtspCame
     yield start
     for camera in started:
         camera.stop()
+
+
+@pytest.fixture
+def fake_pool() -> Iterator[FakePool]:
+    """Replace OpenEye's worker pool with an autospecced fake that a test drives (fake_pool.py)."""
+    fake = FakePool()
+    with patch("custom_components.openeye.hub.WorkerPool", side_effect=fake.build):
+        yield fake
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms OpenEye sets up in a test: all, unless a test narrows them."""
+    return list(PLATFORMS)
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, fake_pool: FakePool, platforms: list[Platform]
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set OpenEye up with the fake pool, ``platforms`` only and one streaming camera, "door".
+
+    The entry and camera have fixed ids, so that snapshots stay the same.
+    """
+    entry = camera_entry("rtsp://192.0.2.1/door", subentry_id="door", entry_id="openeye_entry")
+    entry.add_to_hass(hass)
+    with patch("custom_components.openeye.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    fake_pool.streaming("door")
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, those disabled by default included, for snapshots."""
+    with patch.object(
+        Entity, "entity_registry_enabled_default", new_callable=PropertyMock, return_value=True
+    ):
+        yield

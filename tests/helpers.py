@@ -30,7 +30,12 @@ from custom_components.openeye.const import (
 )
 
 
-def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) -> MockConfigEntry:
+def camera_entry(
+    url: str,
+    title: str = "Door",
+    subentry_id: str | None = None,
+    entry_id: str | None = None,
+) -> MockConfigEntry:
     """Return an OpenEye entry with default options and one camera reading ``url``."""
     camera = ConfigSubentryData(
         data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
@@ -44,6 +49,7 @@ def camera_entry(url: str, title: str = "Door", subentry_id: str | None = None) 
         domain=DOMAIN,
         unique_id=DOMAIN,
         title="OpenEye",
+        entry_id=entry_id,
         options=dict(OPTION_DEFAULTS),
         subentries_data=[camera],
     )

@@ -280,7 +280,7 @@ async def test_oversized_requests_are_refused_and_leave_nothing(
         # Longer than the cameras there are (none here): refused too.
         {"type": "openeye/subscribe", "camera_ids": ["a", "b"]},
         {"type": "openeye/subscribe", "camera_ids": ["x" * 65]},
-        {"type": "openeye/subscribe", "event_types": ["alert"] * 4},
+        {"type": "openeye/subscribe", "event_types": ["alert"] * 5},
         {"type": "openeye/subscribe", "event_types": ["alert"] * 100_000},
         {"type": "openeye/people/rename", "person_id": "p", "name": "n" * 1_000_000},
     ]

@@ -50,13 +50,15 @@ async def test_snapshot_camera_fails_and_recovers(
     monkeypatch.setattr(camera_feed, "BACKOFF_MAX", 0.1)
     statuses: list[SourceStatus] = []
     hub: OpenEyeHub = loaded_entry.runtime_data
-    original = hub._set_status
+    original = hub.health.set_status
 
-    def _record(camera_id: str, status: SourceStatus, detail: str | None) -> None:
+    def _record(
+        camera_id: str, status: SourceStatus, detail: str | None, reason: str | None = None
+    ) -> None:
         statuses.append(status)
-        original(camera_id, status, detail)
+        original(camera_id, status, detail, reason)
 
-    monkeypatch.setattr(hub, "_set_status", _record)
+    monkeypatch.setattr(hub.health, "set_status", _record)
     hass.config_entries.async_add_subentry(
         loaded_entry,
         ConfigSubentry(

@@ -89,14 +89,18 @@ async def test_clip_drives_entities_events_and_subscribers(
 
     # Entities follow, pushed by the hub.
     assert int(hass.states.get("sensor.openeye_recognitions_today").state) >= 1
-    assert hass.states.get("sensor.openeye_last_recognised_person").state == LIN
+    assert hass.states.get("sensor.openeye_last_recognized_person").state == LIN
     assert hass.states.get("sensor.stage_stream_status").state == "streaming"
     assert hass.states.get("binary_sensor.lin_manuel_miranda_presence").state == "on"
     assert hass.states.get("binary_sensor.alex_lacamoire_presence").state == "off"
     assert hass.states.get("sensor.lin_manuel_miranda_last_seen").attributes["camera"] == "Stage"
     assert hass.states.get("image.stage_latest_face").state != "unknown"
     face_event = hass.states.get("event.stage_face_event")
-    assert face_event.attributes["event_type"] in ("face_recognized", "unknown_face", "motion")
+    assert face_event.attributes["event_type"] in (
+        "face_recognized",
+        "unknown_face",
+        "motion_detected",
+    )
 
     # The subscriber saw the recognition and the counter move.
     seen: dict[str, Any] = {}

@@ -79,17 +79,19 @@ async def test_unknown_face_taught_then_recognised(
     await flush_entity_writes(hass)
     assert hass.states.get("sensor.openeye_unknown_faces_today").state == "1"
     event_state = hass.states.get("event.porch_face_event")
-    assert event_state.attributes["event_type"] in ("unknown_face", "motion")
+    assert event_state.attributes["event_type"] in ("unknown_face", "motion_detected")
 
-    # The stranger and the alert were pushed to the subscriber.
+    # The stranger was pushed to the subscriber once, as an alert.
     kinds: set[tuple[str, str]] = set()
-    while ("alert", "unknown_face") not in kinds or ("camera_event", "unknown_face") not in kinds:
+    while ("camera_event", "unknown_face") not in kinds:
         event = (await client.receive_json())["event"]
         kinds.add((event["type"], event.get("alert_type") or event.get("event_type")))
         if event["type"] == "camera_event" and event["event_type"] == "unknown_face":
+            assert event["data"]["alert"] is True
             # The push carries this very face, not just the camera's latest.
             assert base64.b64decode(event["data"]["thumbnail"]).startswith(b"\xff\xd8")
     assert ("camera_event", "face_detected") in kinds
+    assert ("alert", "unknown_face") not in kinds
 
     # Teach the stored unknown face; it is no longer offered as unknown.
     await hass.services.async_call(
@@ -103,7 +105,7 @@ async def test_unknown_face_taught_then_recognised(
     await _wait_for(lambda: recognized)
     assert recognized[0].data["person_name"] == "Eileen"
     await flush_entity_writes(hass)
-    assert hass.states.get("sensor.porch_last_recognised_person").state == "Eileen"
+    assert hass.states.get("sensor.porch_last_recognized_person").state == "Eileen"
     assert hass.states.get("binary_sensor.eileen_presence").state == "on"
     assert hass.states.get("sensor.openeye_recognitions_today").state == "1"
     last = hass.states.get("sensor.openeye_last_recognition")

@@ -17,7 +17,6 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -141,7 +140,6 @@ async def test_counters_reset_at_local_midnight_and_survive_restarts(
     hub = _hub(config_entry)
     hub.statistics.recognitions_today = 3
     hub.statistics.unknown_faces_today = 2
-    hub.notify_statistics_changed()
 
     # A restart before midnight keeps the day's figures.
     assert await hass.config_entries.async_reload(config_entry.entry_id)
@@ -269,13 +267,13 @@ def _subscribe_alerts(hass: HomeAssistant) -> list[dict[str, Any]]:
     """Collect the alerts the hub pushes to subscribers."""
     from homeassistant.helpers.dispatcher import async_dispatcher_connect  # noqa: PLC0415
 
-    from custom_components.openeye.hub import SIGNAL_PUSH  # noqa: PLC0415
+    from custom_components.openeye.signals import SIGNAL_PUSH, Push  # noqa: PLC0415
 
     alerts: list[dict[str, Any]] = []
 
-    def _push(kind: str, payload: dict[str, Any] | None) -> None:
-        if kind == "alert" and payload is not None:
-            alerts.append(payload)
+    def _push(push: Push) -> None:
+        if push.kind == "alert" and push.message is not None:
+            alerts.append(dict(push.message))
 
     async_dispatcher_connect(hass, SIGNAL_PUSH, _push)
     return alerts
@@ -332,29 +330,3 @@ async def test_engine_that_cannot_load_raises_a_repair_issue(
     assert issue is not None
     assert issue.translation_key == "engine_unavailable"
     assert hub.engine_error
-
-
-async def test_presence_ends_after_the_presence_time(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> None:
-    """A person counts as present for the presence time after a sighting."""
-    events = async_capture_events(hass, "openeye_face_recognized")
-    hub = _hub(loaded_entry)
-    await hass.services.async_call(
-        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(_face_file(hass))}, blocking=True
-    )
-    [person] = hub.gallery.people.values()
-    hub.gallery.mark_seen(person.person_id, dt_util.utcnow(), "nowhere")
-    hub._schedule_presence_end(person.person_id)
-    from homeassistant.helpers.dispatcher import async_dispatcher_send  # noqa: PLC0415
-
-    from custom_components.openeye.hub import signal_person_updated  # noqa: PLC0415
-
-    async_dispatcher_send(hass, signal_person_updated(person.person_id))
-    await flush_entity_writes(hass)
-    assert hass.states.get("binary_sensor.astro_presence").state == "on"
-    freezer.tick(timedelta(seconds=301))
-    async_fire_time_changed(hass)
-    await flush_entity_writes(hass)
-    assert hass.states.get("binary_sensor.astro_presence").state == "off"
-    assert events == []

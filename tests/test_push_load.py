@@ -1,10 +1,10 @@
 """Pushes under load: a burst of recognitions, and a subscriber that stops reading.
 
-Recognitions enter where a worker's results enter Home Assistant, the hub's
-result handler, as the same messages a worker sends (``FaceRecognized``,
-``FaceDetected``, ``FaceLost``); from there everything is real: entities, bus
-events, subscriptions and Home Assistant's websocket connections over TCP on
-127.0.0.1. Home Assistant queues at most ``MAX_PENDING_MSG`` messages for a
+Recognitions enter where a worker's results enter Home Assistant, emitted by
+the fake worker pool (fake_pool.py) as the same messages a worker sends
+(``FaceRecognized``, ``FaceDetected``, ``FaceLost``); from there everything
+is real: entities, bus events, subscriptions and Home Assistant's websocket
+connections over TCP on 127.0.0.1. Home Assistant queues at most ``MAX_PENDING_MSG`` messages for a
 connection and closes one that cannot keep up; a reader that keeps up must
 never come near ``PENDING_MSG_PEAK``.
 """
@@ -16,30 +16,23 @@ from collections.abc import Callable
 from datetime import datetime
 import gc
 import logging
-from pathlib import Path
 import socket
 import time
 from typing import Any
 
 from homeassistant.components.websocket_api.const import MAX_PENDING_MSG, PENDING_MSG_PEAK
 from homeassistant.components.websocket_api.http import WebSocketHandler
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.openeye.const import (
-    CONF_SOURCE_TYPE,
-    CONF_URL,
-    SOURCE_TYPE_URL,
-    SUBENTRY_CAMERA,
-)
 from custom_components.openeye.gallery_store import Person
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import FaceDetected, FaceLost, FaceRecognized
 from tests.faces import one_face_jpeg
+from tests.fake_pool import FakePool
 
 BURST = 1000
 
@@ -48,26 +41,6 @@ def _hub(entry: MockConfigEntry) -> OpenEyeHub:
     """Return the entry's hub."""
     hub: OpenEyeHub = entry.runtime_data
     return hub
-
-
-async def _add_camera(hass: HomeAssistant, entry: MockConfigEntry, media_dir: Path) -> str:
-    """Add a camera whose file does not exist (its worker retries quietly); return its id.
-
-    The results of this test are sent for it, so its source does not matter.
-    """
-    url = str(media_dir / "absent.mp4")
-    hass.config_entries.async_add_subentry(
-        entry,
-        ConfigSubentry(
-            data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
-            subentry_type=SUBENTRY_CAMERA,
-            title="Hall",
-            unique_id=url,
-        ),
-    )
-    await hass.async_block_till_done()
-    [camera_id] = _hub(entry).cameras
-    return camera_id
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -118,8 +91,8 @@ async def _subscribe(client: Any) -> None:  # noqa: ANN401 - the test client
 
 async def test_a_burst_of_recognitions_stays_under_the_pending_limit(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    media_dir: Path,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -132,8 +105,8 @@ async def test_a_burst_of_recognitions_stays_under_the_pending_limit(
     starts counting down to closing a connection when its queue passes
     ``PENDING_MSG_PEAK``; a reader that keeps up must never get there.
     """
-    hub = _hub(loaded_entry)
-    camera_id = await _add_camera(hass, loaded_entry, media_dir)
+    hub = _hub(init_integration)
+    camera_id = "door"
     # A crowd: a thousand people taught, each seen once, so that each sighting
     # is a recognition of its own (a person seen again within the presence time is not).
     for index in range(BURST):
@@ -150,7 +123,7 @@ async def test_a_burst_of_recognitions_stays_under_the_pending_limit(
     for batch in range(BURST // 10):
         for index in range(batch * 10, batch * 10 + 10):
             now = time.time()
-            hub._handle_result(
+            fake_pool.emit(
                 FaceRecognized(
                     camera_id,
                     index / 100,
@@ -187,8 +160,8 @@ async def test_a_burst_of_recognitions_stays_under_the_pending_limit(
 
 async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    media_dir: Path,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -197,8 +170,7 @@ async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
     The stalled client's socket gets a small receive buffer, so that the
     kernel's buffers fill soon and Home Assistant's own queue is what grows.
     """
-    hub = _hub(loaded_entry)
-    camera_id = await _add_camera(hass, loaded_entry, media_dir)
+    camera_id = "door"
     before = set(_handlers())
     reading = await hass_ws_client(hass)
     await _subscribe(reading)
@@ -219,8 +191,8 @@ async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
             # A face comes and goes: what a worker sends for a passer-by.
             for _ in range(100):
                 now = time.time()
-                hub._handle_result(FaceDetected(camera_id, sent, now, sent, (10, 90, 90, 10)))
-                hub._handle_result(FaceLost(camera_id, sent, now, sent, None, 0.1))
+                fake_pool.emit(FaceDetected(camera_id, sent, now, sent, (10, 90, 90, 10)))
+                fake_pool.emit(FaceLost(camera_id, sent, now, sent, None, 0.1))
                 sent += 1
             peak = max(peak, len(stalled_handler._message_queue))
             await asyncio.sleep(0.005)
@@ -232,7 +204,7 @@ async def test_a_subscriber_that_stops_reading_is_dropped_and_others_carry_on(
     assert "unable to keep up" in caplog.text
     assert not reading_handler._closing
     more = reader.events["face_detected"]
-    hub._handle_result(FaceDetected(camera_id, sent, time.time(), sent, (10, 90, 90, 10)))
+    fake_pool.emit(FaceDetected(camera_id, sent, time.time(), sent, (10, 90, 90, 10)))
     await _until(lambda: reader.events["face_detected"] > more, timeout=10)
     await reader.stop()
     logging.getLogger(__name__).info("dropped after %d faces, peak queue %d", sent, peak)

@@ -43,6 +43,7 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.openeye.camera_health import CAMERA_FAILED_ISSUE_AFTER
 from custom_components.openeye.const import (
     CONF_CAMERA_ENTITY_ID,
     CONF_URL,
@@ -50,7 +51,7 @@ from custom_components.openeye.const import (
     EVENT_FACE_RECOGNIZED,
     SUBENTRY_CAMERA,
 )
-from custom_components.openeye.hub import CAMERA_FAILED_ISSUE_AFTER, OpenEyeHub
+from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import one_face_jpeg

@@ -1,7 +1,8 @@
 """Tests for live subscriptions: filters, coalescing and surviving a reload.
 
-Results are fed to the hub exactly as a worker delivers them (the messages of
-the pipeline), so everything from the hub to the websocket client is real.
+Results are emitted by the fake worker pool (fake_pool.py) exactly as a worker
+delivers them (the messages of the pipeline), so everything from the hub to
+the websocket client is real.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from custom_components.openeye.const import (
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import (
     FaceDetected,
     FaceLost,
@@ -32,6 +32,7 @@ from custom_components.openeye.pipeline.messages import (
     SourceStatus,
     SourceStatusChanged,
 )
+from tests.fake_pool import FakePool
 
 
 def _entry(*cameras: str) -> MockConfigEntry:
@@ -62,13 +63,12 @@ async def _next_event(client: Any) -> dict[str, Any]:  # noqa: ANN401
 
 
 async def test_camera_filter_and_coalescing(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, fake_pool: FakePool
 ) -> None:
     """A subscriber to one camera gets only its events, and statistics at most every 250 ms."""
     entry = _entry("front", "back")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    hub: OpenEyeHub = entry.runtime_data
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "openeye/subscribe", "camera_ids": ["front"]})
     assert (await client.receive_json())["success"]
@@ -78,14 +78,14 @@ async def test_camera_filter_and_coalescing(
 
     now = time.time()
     for camera_id in ("back", "front"):
-        hub._handle_result(SourceStatusChanged(camera_id, 0.0, now, status=SourceStatus.STREAMING))
-        hub._handle_result(MotionStarted(camera_id, 0.1, now))
-        hub._handle_result(FaceDetected(camera_id, 0.2, now, track_id=1, box=(10, 60, 60, 10)))
-        hub._handle_result(
-            Figures(camera_id, 1.0, now, frames_analysed=5, analysis_rate=5.0, detections=2)
+        fake_pool.emit(
+            SourceStatusChanged(camera_id, 0.0, now, status=SourceStatus.STREAMING),
+            MotionStarted(camera_id, 0.1, now),
+            FaceDetected(camera_id, 0.2, now, track_id=1, box=(10, 60, 60, 10)),
+            Figures(camera_id, 1.0, now, frames_analysed=5, analysis_rate=5.0, detections=2),
+            FaceLost(camera_id, 2.0, now, track_id=1, duration=1.8),
+            MotionEnded(camera_id, 3.0, now),
         )
-        hub._handle_result(FaceLost(camera_id, 2.0, now, track_id=1, duration=1.8))
-        hub._handle_result(MotionEnded(camera_id, 3.0, now))
 
     events: list[dict[str, Any]] = []
     while len([e for e in events if e["type"] == "camera_event"]) < 2:
@@ -109,14 +109,13 @@ async def test_camera_filter_and_coalescing(
         "status": "streaming",
         "faces_in_view": 0,
         "motion": False,
-        "analysis_rate": 5.0,
         "last_person": None,
     }
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_subscription_outlives_a_reload(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, fake_pool: FakePool
 ) -> None:
     """A dashboard stays subscribed while the entry reloads, and hears the new hub."""
     entry = _entry("front")
@@ -130,11 +129,10 @@ async def test_subscription_outlives_a_reload(
     assert (await _next_event(client))["type"] == "connection_status"
 
     assert await hass.config_entries.async_reload(entry.entry_id)
-    hub: OpenEyeHub = entry.runtime_data
     now = time.time()
-    hub._handle_result(SourceStatusChanged("front", 0.0, now, status=SourceStatus.STREAMING))
-    hub._handle_result(
-        SourceStatusChanged("front", 1.0, now, status=SourceStatus.RECONNECTING, detail="gone")
+    fake_pool.emit(
+        SourceStatusChanged("front", 0.0, now, status=SourceStatus.STREAMING),
+        SourceStatusChanged("front", 1.0, now, status=SourceStatus.RECONNECTING, detail="gone"),
     )
     alert = await _next_event(client)
     assert alert["type"] == "alert"
@@ -145,7 +143,7 @@ async def test_subscription_outlives_a_reload(
 
 
 async def test_statistics_while_unloaded_are_skipped(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, fake_pool: FakePool
 ) -> None:
     """A subscriber keeps its connection while OpenEye is unloaded and hears it come back."""
     entry = _entry()
@@ -159,8 +157,10 @@ async def test_statistics_while_unloaded_are_skipped(
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    hub: OpenEyeHub = entry.runtime_data
-    hub.notify_statistics_changed()
+    # A second subscriber changes who is watching, which is in the statistics.
+    other = await hass_ws_client(hass)
+    await other.send_json_auto_id({"type": "openeye/subscribe", "event_types": ["alert"]})
+    assert (await other.receive_json())["success"]
     update = await _next_event(client)
     while update["type"] != "statistics_update":
         update = await _next_event(client)
@@ -169,5 +169,5 @@ async def test_statistics_while_unloaded_are_skipped(
     result = await client.receive_json()
     while result["type"] != "result":
         result = await client.receive_json()
-    assert result["result"]["watching"] == {"subscriptions": 1, "users": 1}
+    assert result["result"]["watching"] == {"subscriptions": 2, "users": 1}
     assert await hass.config_entries.async_unload(entry.entry_id)

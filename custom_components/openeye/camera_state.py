@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .facts import CameraRef
 from .pipeline.messages import SourceStatus
 
 
@@ -36,7 +37,6 @@ class CameraState:
     tracks: dict[int, str | None] = field(default_factory=dict)
     motion: bool = False
     last_person_name: str | None = None
-    last_person_id: str | None = None
     analysis_rate: float = 0.0
     detection_ms: float | None = None
     encoding_ms: float | None = None
@@ -54,18 +54,26 @@ class CameraState:
         return self.status is SourceStatus.STREAMING
 
     @property
+    def ref(self) -> CameraRef:
+        """Return how facts about this camera name it."""
+        return CameraRef(self.camera_id, self.name, self.camera_entity_id)
+
+    @property
     def faces_in_view(self) -> int:
         """Return the number of faces being tracked now."""
         return len(self.tracks)
 
     def as_statistics(self) -> dict[str, Any]:
-        """Return the camera's part of OpenEye's statistics."""
+        """Return the camera's part of OpenEye's statistics: what a dashboard shows.
+
+        The analysis rate and other diagnostic figures are not in it: they
+        move with every measurement and travel in ``camera_figures`` pushes.
+        """
         return {
             "camera_id": self.camera_id,
             "name": self.name,
             "status": self.status.value,
             "faces_in_view": self.faces_in_view,
             "motion": self.motion,
-            "analysis_rate": round(self.analysis_rate, 2),
             "last_person": self.last_person_name,
         }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from .pipeline.settings import AnalysisSettings
+
 DOMAIN: Final = "openeye"
 DEFAULT_NAME: Final = "OpenEye"
 
-# Options of the OpenEye entry, with their defaults. The pipeline's own
-# settings carry the same defaults; a test keeps the two in step.
+# Options of the OpenEye entry.
 CONF_TOLERANCE: Final = "tolerance"
 CONF_DETECTION_RATE: Final = "detection_rate"
 CONF_DETECTION_SCALE: Final = "detection_scale"
@@ -19,26 +20,20 @@ CONF_UNKNOWN_RETENTION_DAYS: Final = "unknown_retention_days"
 CONF_UNKNOWN_RETENTION_COUNT: Final = "unknown_retention_count"
 CONF_MAX_SUBSCRIPTIONS: Final = "max_subscriptions_per_user"
 
-DEFAULT_TOLERANCE: Final = 0.6
-DEFAULT_DETECTION_RATE: Final = 5.0
-DEFAULT_DETECTION_SCALE: Final = 1.0
-DEFAULT_MIN_FACE_SIZE: Final = 60
-DEFAULT_MOTION_SENSITIVITY: Final = 50
-DEFAULT_PRESENCE_TIMEOUT: Final = 300
-DEFAULT_UNKNOWN_RETENTION_DAYS: Final = 7
-DEFAULT_UNKNOWN_RETENTION_COUNT: Final = 100
-DEFAULT_MAX_SUBSCRIPTIONS: Final = 5
-
+# Every option's default, defined here once. The analysis options' defaults
+# are the pipeline's own (it is what honours them, and it cannot import this
+# package, which would bring Home Assistant into the workers).
+_ANALYSIS_DEFAULTS: Final = AnalysisSettings()
 OPTION_DEFAULTS: Final[dict[str, float | int]] = {
-    CONF_TOLERANCE: DEFAULT_TOLERANCE,
-    CONF_DETECTION_RATE: DEFAULT_DETECTION_RATE,
-    CONF_DETECTION_SCALE: DEFAULT_DETECTION_SCALE,
-    CONF_MIN_FACE_SIZE: DEFAULT_MIN_FACE_SIZE,
-    CONF_MOTION_SENSITIVITY: DEFAULT_MOTION_SENSITIVITY,
-    CONF_PRESENCE_TIMEOUT: DEFAULT_PRESENCE_TIMEOUT,
-    CONF_UNKNOWN_RETENTION_DAYS: DEFAULT_UNKNOWN_RETENTION_DAYS,
-    CONF_UNKNOWN_RETENTION_COUNT: DEFAULT_UNKNOWN_RETENTION_COUNT,
-    CONF_MAX_SUBSCRIPTIONS: DEFAULT_MAX_SUBSCRIPTIONS,
+    CONF_TOLERANCE: _ANALYSIS_DEFAULTS.tolerance,
+    CONF_DETECTION_RATE: _ANALYSIS_DEFAULTS.detection_rate,
+    CONF_DETECTION_SCALE: _ANALYSIS_DEFAULTS.detection_scale,
+    CONF_MIN_FACE_SIZE: _ANALYSIS_DEFAULTS.min_face_size,
+    CONF_MOTION_SENSITIVITY: _ANALYSIS_DEFAULTS.motion_sensitivity,
+    CONF_PRESENCE_TIMEOUT: 300,
+    CONF_UNKNOWN_RETENTION_DAYS: 7,
+    CONF_UNKNOWN_RETENTION_COUNT: 100,
+    CONF_MAX_SUBSCRIPTIONS: 5,
 }
 
 # Cameras are config subentries of this type.
@@ -49,10 +44,26 @@ CONF_URL: Final = "url"
 SOURCE_TYPE_ENTITY: Final = "camera_entity"
 SOURCE_TYPE_URL: Final = "url"
 
+# What OpenEye reports as it happens. Each event type has one name everywhere:
+# the event on Home Assistant's bus is openeye_<type>, and the event entity's
+# type and the websocket push's event_type are <type>.
+FACE_RECOGNIZED: Final = "face_recognized"
+UNKNOWN_FACE: Final = "unknown_face"
+MOTION_DETECTED: Final = "motion_detected"
+# Pushed to websocket subscribers only.
+FACE_DETECTED: Final = "face_detected"
+CAMERA_DOWN: Final = "camera_down"
+
+
+def bus_event(event_type: str) -> str:
+    """Return the name of an event type's event on Home Assistant's bus."""
+    return f"{DOMAIN}_{event_type}"
+
+
 # Events fired on Home Assistant's bus, for automations.
-EVENT_FACE_RECOGNIZED: Final = "openeye_face_recognized"
-EVENT_UNKNOWN_FACE: Final = "openeye_unknown_face"
-EVENT_MOTION_DETECTED: Final = "openeye_motion_detected"
+EVENT_FACE_RECOGNIZED: Final = bus_event(FACE_RECOGNIZED)
+EVENT_UNKNOWN_FACE: Final = bus_event(UNKNOWN_FACE)
+EVENT_MOTION_DETECTED: Final = bus_event(MOTION_DETECTED)
 
 # Services.
 SERVICE_ENROLL_FACE: Final = "enroll_face"

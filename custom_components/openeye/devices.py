@@ -40,6 +40,11 @@ def hub_identifier(entry_id: str) -> tuple[str, str]:
     return (DOMAIN, entry_id)
 
 
+def person_device_identifier(person_id: str) -> tuple[str, str]:
+    """Return the device registry identifier of a person's device."""
+    return (DOMAIN, f"person_{person_id}")
+
+
 def below_hub(hass: HomeAssistant, entry_id: str) -> DeviceInfo:
     """Return the device info that hangs a camera or person device below the OpenEye device.
 

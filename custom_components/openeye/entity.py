@@ -12,18 +12,17 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
+from homeassistant.util.signal_type import SignalType
 
 from .camera_state import CameraState
 from .const import DOMAIN
-from .devices import below_hub, hub_identifier
+from .devices import below_hub, hub_identifier, person_device_identifier
 from .gallery_store import Person
-from .hub import (
+from .hub import OpenEyeConfigEntry, OpenEyeHub
+from .signals import (
     SIGNAL_CAMERA_ADDED,
     SIGNAL_HUB_UPDATED,
     SIGNAL_PERSON_ADDED,
-    OpenEyeConfigEntry,
-    OpenEyeHub,
-    person_device_identifier,
     signal_camera_updated,
     signal_person_updated,
 )
@@ -92,7 +91,7 @@ class OpenEyeEntity(Entity):
         self._pending_write: CALLBACK_TYPE | None = None
 
     @property
-    def update_signal(self) -> str:
+    def update_signal(self) -> SignalType[()]:
         """Return the dispatcher signal that announces this entity's new data."""
         raise NotImplementedError
 
@@ -151,7 +150,7 @@ class OpenEyeHubEntity(OpenEyeEntity):
         self._attr_device_info = hub_device_info(hub)
 
     @property
-    def update_signal(self) -> str:
+    def update_signal(self) -> SignalType[()]:
         """Return the hub-wide update signal."""
         return SIGNAL_HUB_UPDATED
 
@@ -198,7 +197,7 @@ class OpenEyeCameraEntity(OpenEyeEntity):
         return camera is not None and (self._always_available or camera.available)
 
     @property
-    def update_signal(self) -> str:
+    def update_signal(self) -> SignalType[()]:
         """Return the camera's update signal."""
         return signal_camera_updated(self.camera_id)
 
@@ -229,6 +228,6 @@ class OpenEyePersonEntity(OpenEyeEntity):
         return self.person is not None
 
     @property
-    def update_signal(self) -> str:
+    def update_signal(self) -> SignalType[()]:
         """Return the person's update signal."""
         return signal_person_updated(self.person_id)

@@ -14,6 +14,9 @@ WEBSOCKET_CODES: dict[str, str] = {
     "person_not_found": "not_found",
     "unknown_face_not_found": "not_found",
     "camera_not_found": "not_found",
+    "camera_filter_too_long": "invalid_format",
+    "image_or_camera_required": "invalid_format",
+    "name_or_person_required": "invalid_format",
 }
 
 

@@ -1,39 +1,30 @@
-"""OpenEye's event entity per camera: recognised faces, unknown faces and motion."""
+"""OpenEye's event entity per camera: recognised faces, unknown faces and motion.
+
+Every fact the announcer hands over is triggered the moment it arrives, with
+no queue and no limit: an automation on the entity fires as soon as the bus
+event does. The facts themselves are rare (one recognition per visit, one per
+stranger and visit, one per start of motion), so the state writes they cause
+need no limiting of their own.
+"""
 
 from __future__ import annotations
 
-from collections import deque
-import time
 from typing import Any, Final
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_call_later
 
-from .entity import MIN_WRITE_INTERVAL, OpenEyeCameraEntity, async_add_camera_entities
-from .hub import OpenEyeConfigEntry, OpenEyeHub, signal_camera_event
+from .const import FACE_RECOGNIZED, MOTION_DETECTED, UNKNOWN_FACE
+from .entity import OpenEyeCameraEntity, async_add_camera_entities
+from .hub import OpenEyeConfigEntry, OpenEyeHub
+from .signals import signal_camera_event
 
 # Entities are pushed by the hub; Home Assistant never polls them.
 PARALLEL_UPDATES = 0
 
-EVENT_TYPES: Final = ["face_recognized", "unknown_face", "motion"]
-# Events that arrive faster than one a second wait their turn; beyond this
-# many waiting, the oldest are dropped (the bus events still carry them all).
-MAX_WAITING_EVENTS: Final = 10
-# The attributes an event entity keeps, from the hub's event data.
-EVENT_ATTRIBUTES: Final = (
-    "person_id",
-    "person_name",
-    "confidence",
-    "distance",
-    "unknown_face_id",
-    "track_id",
-    "box",
-    "image_url",
-    "camera_entity_id",
-)
+EVENT_TYPES: Final = [FACE_RECOGNIZED, UNKNOWN_FACE, MOTION_DETECTED]
 
 DESCRIPTION = EventEntityDescription(
     key="face_event", translation_key="face_event", event_types=EVENT_TYPES
@@ -53,7 +44,7 @@ async def async_setup_entry(
 
 
 class CameraEvents(OpenEyeCameraEntity, EventEntity):
-    """Fires face_recognized, unknown_face and motion for one camera."""
+    """Fires face_recognized, unknown_face and motion_detected for one camera."""
 
     # Boxes, track ids and image URLs change with every event and are of no
     # use in history; the URL also carries a short-lived access token.
@@ -62,8 +53,6 @@ class CameraEvents(OpenEyeCameraEntity, EventEntity):
     def __init__(self, hub: OpenEyeHub, camera_id: str) -> None:
         """Describe the entity."""
         super().__init__(hub, camera_id, DESCRIPTION)
-        self._waiting: deque[tuple[str, dict[str, Any]]] = deque(maxlen=MAX_WAITING_EVENTS)
-        self._drain: CALLBACK_TYPE | None = None
 
     async def async_added_to_hass(self) -> None:
         """Listen for the camera's events as well as its state."""
@@ -74,32 +63,8 @@ class CameraEvents(OpenEyeCameraEntity, EventEntity):
             )
         )
 
-    async def async_will_remove_from_hass(self) -> None:
-        """Drop events still waiting."""
-        if self._drain is not None:
-            self._drain()
-            self._drain = None
-        await super().async_will_remove_from_hass()
-
     @callback
-    def _handle_event(self, event_type: str, data: dict[str, Any]) -> None:
-        """Fire the event now, or after the once-a-second limit."""
-        attributes = {key: data.get(key) for key in EVENT_ATTRIBUTES if data.get(key) is not None}
-        self._waiting.append((event_type, attributes))
-        if self._drain is not None:
-            return
-        wait = self._last_write + MIN_WRITE_INTERVAL - time.monotonic()
-        if wait > 0:
-            self._drain = async_call_later(self.hass, wait, self._drain_next)
-        else:
-            self._drain_next(None)
-
-    @callback
-    def _drain_next(self, _now: Any) -> None:  # noqa: ANN401 - the timer's datetime
-        """Fire the oldest waiting event, and wait a second before the next one."""
-        self._drain = None
-        event_type, attributes = self._waiting.popleft()
+    def _handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Trigger the event now, with the attributes the announcer chose."""
         self._trigger_event(event_type, attributes)
         self._write_now()
-        if self._waiting:
-            self._drain = async_call_later(self.hass, MIN_WRITE_INTERVAL, self._drain_next)

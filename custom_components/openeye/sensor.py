@@ -140,16 +140,22 @@ CAMERA_SENSORS: tuple[CameraSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Diagnostic figures that change every few seconds would fill the
+        # recorder for nobody; they are there for whoever turns them on.
+        entity_registry_enabled_default=False,
         value_fn=lambda camera: round(camera.analysis_rate, 2),
     ),
     CameraSensorDescription(
+        # The key stays what it was, since unique ids are made of it; the
+        # name is what the figure is, the time face detection takes.
         key="inference_time",
-        translation_key="inference_time",
+        translation_key="detection_time",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MILLISECONDS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda camera: (
             round(camera.detection_ms, 1) if camera.detection_ms is not None else None
         ),

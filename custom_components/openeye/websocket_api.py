@@ -3,7 +3,8 @@
 Everything the original OpenEye dashboard got from its private WebSocket
 server is served here through Home Assistant's authenticated connection:
 statistics on request, and a subscription that pushes statistics, camera
-events and alerts the moment they happen, coalesced per subscriber.
+events and alerts the moment they happen, coalesced per subscriber. The
+pushes come from the announcer (announcer.py) through one dispatcher signal.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from homeassistant.components.websocket_api import ActiveConnection
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -36,10 +37,14 @@ from . import gallery_actions
 from .const import CONF_CAMERA_ENTITY_ID, CONF_MAX_SUBSCRIPTIONS, DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
 from .gallery_store import base64_text
-from .hub import SIGNAL_PUSH, OpenEyeHub
+from .hub import OpenEyeHub
 from .services import loaded_hub
+from .signals import SIGNAL_PUSH, Push
 
-EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert")
+EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert", "camera_figures")
+# What a subscription without event_types gets: diagnostic figures (a push per
+# camera every few seconds) only go to clients that ask for them.
+DEFAULT_EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert")
 # At most one statistics_update per subscriber in this many seconds.
 STATISTICS_INTERVAL: Final = 0.25
 # Every request is bounded, so that no user, admin or not, can make Home
@@ -134,8 +139,9 @@ class Subscription:
         )
 
     @callback
-    def on_push(self, kind: str, payload: dict[str, Any] | None) -> None:
-        """Forward one push from the hub if this subscription wants it."""
+    def on_push(self, push: Push) -> None:
+        """Forward one push from the announcer if this subscription wants it."""
+        kind = push.kind
         if kind not in self.event_types:
             return
         if kind == "statistics_update":
@@ -147,11 +153,10 @@ class Subscription:
             else:
                 self.pending = async_call_later(self.hass, wait, self.send_statistics)
             return
-        if payload is None:
-            return
-        camera_id = (payload.get("camera") or {}).get("camera_id")
-        if self.camera_ids is None or camera_id in self.camera_ids:
-            self.send({"type": kind, **payload})
+        if push.message is not None and (
+            self.camera_ids is None or push.camera_id in self.camera_ids
+        ):
+            self.send({"type": kind, **push.message})
 
 
 class SubscriptionRegistry:
@@ -205,11 +210,10 @@ def _with_hub(handler: Callable[..., Coroutine[Any, Any, None]]) -> Handler:
     @functools.wraps(handler)
     async def _run(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
         try:
-            hub = loaded_hub(hass)
-        except HomeAssistantError:
-            connection.send_error(msg["id"], "not_loaded", "OpenEye is not set up")
-            return
-        try:
+            try:
+                hub = loaded_hub(hass)
+            except HomeAssistantError as err:
+                raise OpenEyeValidationError("not_loaded") from err
             await handler(hass, connection, msg, hub)
         except OpenEyeValidationError as err:
             connection.send_error(
@@ -259,20 +263,13 @@ async def ws_subscribe(
     user = connection.user
     camera_ids = frozenset(msg["camera_ids"]) if "camera_ids" in msg else None
     if camera_ids is not None and len(camera_ids) > max(len(hub.cameras), 1):
-        connection.send_error(
-            msg["id"],
-            "invalid_format",
-            f"The camera filter names {len(camera_ids)} cameras; there are {len(hub.cameras)}",
+        raise OpenEyeValidationError(
+            "camera_filter_too_long",
+            {"named": str(len(camera_ids)), "cameras": str(len(hub.cameras))},
         )
-        return
     limit = int(hub.option(CONF_MAX_SUBSCRIPTIONS))
     if registry.count_for(user.id) >= limit:
-        connection.send_error(
-            msg["id"],
-            "too_many_subscriptions",
-            f"A user may hold at most {limit} OpenEye subscriptions at once",
-        )
-        return
+        raise OpenEyeValidationError("too_many_subscriptions", {"limit": str(limit)})
     msg_id = msg["id"]
     subscription = Subscription(
         hass=hass,
@@ -280,7 +277,7 @@ async def ws_subscribe(
         user_id=user.id,
         user_name=user.name,
         since=dt_util.utcnow(),
-        event_types=frozenset(msg.get("event_types", EVENT_TYPES)),
+        event_types=frozenset(msg.get("event_types", DEFAULT_EVENT_TYPES)),
         camera_ids=camera_ids,
         send=lambda event: connection.send_message(websocket_api.event_message(msg_id, event)),
     )
@@ -299,12 +296,8 @@ async def ws_subscribe(
 
 
 def _notify_watchers(hass: HomeAssistant) -> None:
-    """Tell subscribers that the number of watchers changed (it is in the statistics)."""
-    try:
-        hub = loaded_hub(hass)
-    except HomeAssistantError:
-        return
-    hub.notify_statistics_changed()
+    """Tell subscribers that the number of watchers changed (it is in their statistics)."""
+    async_dispatcher_send(hass, SIGNAL_PUSH, Push("statistics_update"))
 
 
 @websocket_api.websocket_command({vol.Required("type"): "openeye/connections"})
@@ -394,11 +387,9 @@ async def ws_people_enroll(
     elif CONF_CAMERA_ENTITY_ID in msg:
         data = await gallery_actions.async_image_from_camera(hass, msg[CONF_CAMERA_ENTITY_ID])
     else:
-        connection.send_error(msg["id"], "invalid_format", "Give an image or a camera_entity_id")
-        return
+        raise OpenEyeValidationError("image_or_camera_required")
     if "name" not in msg and "person_id" not in msg:
-        connection.send_error(msg["id"], "invalid_format", "Give a name or a person_id")
-        return
+        raise OpenEyeValidationError("name_or_person_required")
     result = await gallery_actions.async_enroll(
         hub, data=data, name=msg.get("name"), person_id=msg.get("person_id")
     )
@@ -479,8 +470,7 @@ async def ws_unknown_assign(
 ) -> None:
     """Give an unknown face a name: a new person, or a photo more for someone known."""
     if "name" not in msg and "person_id" not in msg:
-        connection.send_error(msg["id"], "invalid_format", "Give a name or a person_id")
-        return
+        raise OpenEyeValidationError("name_or_person_required")
     result = await gallery_actions.async_enroll(
         hub, unknown_id=msg["unknown_id"], name=msg.get("name"), person_id=msg.get("person_id")
     )

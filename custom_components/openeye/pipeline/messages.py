@@ -240,6 +240,9 @@ type CameraEvent = (
     | FaceLost
     | Figures
 )
+# What a worker pool hands its owner: camera results, log records and the
+# news that the face engine cannot load (answers and start-up stay inside).
+type PoolResult = CameraEvent | EngineFailed | WorkerLog
 type WorkerResult = (
     CameraEvent | ImageAnalysis | ProbeResult | WorkerReady | EngineFailed | WorkerLog
 )

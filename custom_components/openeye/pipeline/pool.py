@@ -59,6 +59,7 @@ from .messages import (
     AnalyzeImage,
     EngineFailed,
     ImageAnalysis,
+    PoolResult,
     ProbeResult,
     ProbeSource,
     PushImage,
@@ -69,7 +70,6 @@ from .messages import (
     SourceStatusChanged,
     Stop,
     WorkerReady,
-    WorkerResult,
 )
 from .protocol import EXIT_ENGINE_FAILED, ProtocolError, read_message, write_message
 from .settings import AnalysisSettings, SourceSettings
@@ -148,7 +148,7 @@ class WorkerPool:
 
     def __init__(
         self,
-        on_result: Callable[[WorkerResult], None],
+        on_result: Callable[[PoolResult], None],
         *,
         max_workers: int | None = None,
         restart_backoff: tuple[float, float] = (1.0, 30.0),
@@ -532,7 +532,7 @@ class WorkerPool:
                 self._engine_error = message.detail
                 self._logger.error("OpenEye's face engine cannot load: %s", message.detail)
         try:
-            self._on_result(cast("WorkerResult", message))
+            self._on_result(cast("PoolResult", message))
         except Exception:
             self._logger.exception("Handling a result of an OpenEye worker failed")
 

@@ -4,32 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Measured on the shared test media (see BENCHMARKS.md): dlib's HOG detector
-# without upsampling finds faces whose box is at least 55-60 px wide, and
-# misses smaller ones. At scale 1.0 the 62-72 px stranger in the Hamilton clip
-# is still found; at 0.8 it is lost. Upsampling once, as face_recognition does
-# by default, costs four times the pixels.
-DEFAULT_DETECTION_SCALE = 1.0
-DEFAULT_MIN_FACE_SIZE = 60
-DEFAULT_TOLERANCE = 0.6
-DEFAULT_DETECTION_RATE = 5.0
-DEFAULT_MOTION_SENSITIVITY = 50
-
 
 @dataclass(frozen=True, slots=True)
 class AnalysisSettings:
-    """How a camera's frames are turned into results. Sent to workers when changed."""
+    """How a camera's frames are turned into results. Sent to workers when changed.
+
+    The first five are options of the Home Assistant entry; these defaults are
+    the options' defaults too (const.OPTION_DEFAULTS reads them from here).
+    """
 
     # The largest face distance that still counts as a match.
-    tolerance: float = DEFAULT_TOLERANCE
+    tolerance: float = 0.6
     # Face detections per second at most, while there is motion or a live track.
-    detection_rate: float = DEFAULT_DETECTION_RATE
+    detection_rate: float = 5.0
     # Frames are resized by this factor before detection (no upsampling).
-    detection_scale: float = DEFAULT_DETECTION_SCALE
+    # Measured on the shared test media (see BENCHMARKS.md): dlib's HOG
+    # detector without upsampling finds faces whose box is at least 55-60 px
+    # wide, and misses smaller ones. At scale 1.0 the 62-72 px stranger in the
+    # Hamilton clip is still found; at 0.8 it is lost. Upsampling once, as
+    # face_recognition does by default, costs four times the pixels.
+    detection_scale: float = 1.0
     # Faces with a box narrower than this, in source pixels, are ignored.
-    min_face_size: int = DEFAULT_MIN_FACE_SIZE
+    min_face_size: int = 60
     # 0 to 100: higher treats smaller changes as motion; 100 makes every frame motion.
-    motion_sensitivity: int = DEFAULT_MOTION_SENSITIVITY
+    motion_sensitivity: int = 50
     # Motion checks per second at most; cheap, on a small greyscale frame.
     motion_rate: float = 10.0
     # Seconds without motion before motion_ended is reported.

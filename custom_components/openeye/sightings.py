@@ -1,0 +1,340 @@
+"""What the workers' camera results mean: visits, strangers, motion and the day's counts.
+
+A worker reports every face it decides on; this module decides what that
+means for people. A person recognised again within the presence time is the
+same visit (one recognition, one event); a stranger close to one stored at
+the same camera within the presence time is the same stranger (one stored
+face, one event). It owns the presence timers, the day's counters (kept with
+the gallery across restarts) and the retention of unknown faces, and it hands
+every fact it decides on to the announcer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+import uuid
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later, async_track_time_change
+from homeassistant.util import dt as dt_util
+import numpy as np
+
+from .announcer import Announcer
+from .camera_state import CameraState, LatestFace
+from .const import (
+    CONF_PRESENCE_TIMEOUT,
+    CONF_TOLERANCE,
+    CONF_UNKNOWN_RETENTION_COUNT,
+    CONF_UNKNOWN_RETENTION_DAYS,
+)
+from .facts import FaceInView, MotionDetected, Recognition, Stranger
+from .gallery_store import GalleryStore, Person, UnknownFaceRecord
+from .options import OptionValue
+from .pipeline.messages import (
+    FaceDetected,
+    FaceLost,
+    FaceRecognized,
+    Figures,
+    MotionEnded,
+    MotionStarted,
+    UnknownFace,
+)
+from .statistics import DailyStatistics, LastRecognition
+
+# The camera results this module interprets (a camera's status is camera_health.py's).
+type SightingResult = (
+    MotionStarted | MotionEnded | FaceDetected | FaceRecognized | UnknownFace | FaceLost | Figures
+)
+
+
+class Sightings:
+    """Turns camera results into facts, and keeps visits, presence and the day's figures."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        cameras: Mapping[str, CameraState],
+        gallery: GalleryStore,
+        announcer: Announcer,
+        option: Callable[[str], OptionValue],
+    ) -> None:
+        """Keep what the hub owns and lends: its cameras, gallery, announcer and options."""
+        self._hass = hass
+        self._cameras = cameras
+        self._gallery = gallery
+        self._announcer = announcer
+        self._option = option
+        self.statistics = DailyStatistics()
+        self._presence_timers: dict[str, CALLBACK_TYPE] = {}
+        # When each stored stranger was last seen again (by unknown face id):
+        # a stranger who keeps coming back within the presence time is one
+        # visit, as a known person is.
+        self._stranger_seen: dict[str, datetime] = {}
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    @property
+    def presence_timeout(self) -> timedelta:
+        """Return how long a person counts as present after a sighting."""
+        return timedelta(seconds=int(self._option(CONF_PRESENCE_TIMEOUT)))
+
+    # Life cycle ------------------------------------------------------------
+
+    @callback
+    def start(self) -> None:
+        """Take over the stored day's figures and visits, and start the daily timers."""
+        self.statistics.restore(self._gallery.statistics)
+        self.prune_unknown()
+        # A person still in view across a restart is the same visit: start
+        # from the sightings the gallery kept, not from nothing.
+        for person in self._gallery.people.values():
+            if person.last_seen and (camera := self._cameras.get(person.last_camera_id or "")):
+                camera.last_recognised[person.person_id] = person.last_seen
+        self._unsubscribe.append(
+            async_track_time_change(self._hass, self._midnight, hour=0, minute=0, second=0)
+        )
+        # Unknown faces past their retention go even when no new ones arrive.
+        self._unsubscribe.append(
+            async_track_time_change(
+                self._hass, lambda _now: self.prune_unknown(), minute=7, second=0
+            )
+        )
+
+    @callback
+    def stop(self) -> None:
+        """Cancel every timer."""
+        for cancel in (*self._unsubscribe, *self._presence_timers.values()):
+            cancel()
+        self._unsubscribe.clear()
+        self._presence_timers.clear()
+
+    # Worker results --------------------------------------------------------
+
+    @callback
+    def handle(self, result: SightingResult) -> None:
+        """Interpret one camera result; results of removed cameras are ignored."""
+        if (camera := self._cameras.get(result.camera_id)) is None:
+            return
+        match result:
+            case MotionStarted() | MotionEnded():
+                self._motion(camera, result)
+            case FaceDetected():
+                camera.tracks[result.track_id] = None
+                self._announcer.announce(
+                    FaceInView(
+                        camera=camera.ref,
+                        when=dt_util.utc_from_timestamp(result.timestamp),
+                        track_id=result.track_id,
+                        box=result.box,
+                    )
+                )
+            case FaceRecognized():
+                self._recognized(camera, result)
+            case UnknownFace():
+                self._unknown(camera, result)
+            case FaceLost():
+                camera.tracks.pop(result.track_id, None)
+            case Figures():
+                self._figures(camera, result)
+                return
+        self._announcer.camera_changed(camera.camera_id)
+        self._announcer.statistics_changed()
+
+    def _motion(self, camera: CameraState, result: MotionStarted | MotionEnded) -> None:
+        """Record motion; its start is a fact."""
+        moving = isinstance(result, MotionStarted)
+        if camera.motion is moving:
+            return
+        camera.motion = moving
+        if moving:
+            self._announcer.announce(
+                MotionDetected(camera=camera.ref, when=dt_util.utc_from_timestamp(result.timestamp))
+            )
+
+    def _recognized(self, camera: CameraState, result: FaceRecognized) -> None:
+        """Record a recognised person; a continuous sighting counts as one recognition."""
+        person = self._gallery.people.get(result.person_id)
+        if person is None:
+            # The person was removed while the worker still had the old gallery.
+            return
+        when = dt_util.utc_from_timestamp(result.timestamp)
+        camera.tracks[result.track_id] = person.person_id
+        camera.last_person_name = person.name
+        camera.latest_face = LatestFace(result.crop_jpeg, when, person.name)
+        previous = camera.last_recognised.get(person.person_id)
+        camera.last_recognised[person.person_id] = when
+        self._gallery.mark_seen(person.person_id, when, camera.camera_id)
+        self._schedule_presence_end(person.person_id)
+        self._announcer.person_changed(person.person_id)
+        if previous is not None and when - previous < self.presence_timeout:
+            return
+        fact = Recognition(
+            camera=camera.ref,
+            when=when,
+            decided_at=result.decided_at,
+            person_id=person.person_id,
+            person_name=person.name,
+            confidence=result.confidence,
+            distance=result.mean_distance,
+            best_distance=result.best_distance,
+            box=result.box,
+            track_id=result.track_id,
+            image_url=self.image_url(camera),
+            crop_jpeg=result.crop_jpeg,
+        )
+        self.statistics.start_new_day()
+        self.statistics.recognitions_today += 1
+        self.statistics.last_recognition = LastRecognition(
+            person_id=person.person_id,
+            person_name=person.name,
+            camera_id=camera.camera_id,
+            camera_name=camera.name,
+            confidence=result.confidence,
+            distance=result.mean_distance,
+            timestamp=when,
+            image_url=fact.image_url,
+        )
+        self.store_statistics()
+        self._announcer.hub_changed()
+        self._announcer.announce(fact)
+
+    def _unknown(self, camera: CameraState, result: UnknownFace) -> None:
+        """Keep an unknown face for teaching; the same stranger seen again counts once."""
+        when = dt_util.utc_from_timestamp(result.timestamp)
+        camera.latest_face = LatestFace(result.crop_jpeg, when, None)
+        if self._is_recent_unknown(camera.camera_id, result.encoding, when):
+            return
+        record = UnknownFaceRecord(
+            unknown_id=uuid.uuid4().hex,
+            camera_id=camera.camera_id,
+            camera_name=camera.name,
+            timestamp=when,
+            encoding=list(result.encoding),
+            crop=result.crop_jpeg,
+            best_distance=result.best_distance,
+        )
+        self._gallery.add_unknown(
+            record,
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+        )
+        self.statistics.start_new_day()
+        self.statistics.unknown_faces_today += 1
+        self.store_statistics()
+        self._announcer.hub_changed()
+        self._announcer.announce(
+            Stranger(
+                camera=camera.ref,
+                when=when,
+                decided_at=result.decided_at,
+                unknown_face_id=record.unknown_id,
+                best_distance=result.best_distance,
+                box=result.box,
+                track_id=result.track_id,
+                image_url=self.image_url(camera),
+                crop_jpeg=result.crop_jpeg,
+            )
+        )
+
+    def _is_recent_unknown(
+        self, camera_id: str, encoding: tuple[float, ...], when: datetime
+    ) -> bool:
+        """Return whether this stranger is one stored at this camera and still on the same visit.
+
+        A visit lasts while the stranger comes back within the presence time
+        of the last sighting; each sighting that matches extends it.
+        """
+        seen = self._stranger_seen
+        for unknown_id in seen.keys() - self._gallery.unknown.keys():
+            del seen[unknown_id]  # Taught, purged or pruned meanwhile.
+        recent = [
+            record
+            for record in self._gallery.unknown.values()
+            if record.camera_id == camera_id
+            and when - max(record.timestamp, seen.get(record.unknown_id, record.timestamp))
+            < self.presence_timeout
+        ]
+        if not recent or not encoding:
+            return False
+        distances = np.linalg.norm(
+            np.asarray([record.encoding for record in recent]) - np.asarray(encoding), axis=1
+        )
+        closest = int(distances.argmin())
+        if distances[closest] > float(self._option(CONF_TOLERANCE)):
+            return False
+        seen[recent[closest].unknown_id] = when
+        return True
+
+    def _figures(self, camera: CameraState, result: Figures) -> None:
+        """Keep a camera's periodic figures for its diagnostic sensors, and push them."""
+        camera.analysis_rate = result.analysis_rate
+        if result.detections:
+            camera.detection_ms = result.detection_ms
+        if result.encoding_ms:
+            camera.encoding_ms = result.encoding_ms
+        self._announcer.camera_changed(camera.camera_id)
+        self._announcer.figures(camera.ref, result)
+
+    # Presence --------------------------------------------------------------
+
+    def is_present(self, person: Person) -> bool:
+        """Return whether a person was seen within the presence time."""
+        return (
+            person.last_seen is not None
+            and dt_util.utcnow() - person.last_seen < self.presence_timeout
+        )
+
+    def _schedule_presence_end(self, person_id: str) -> None:
+        """Update the person's presence when the presence time has passed."""
+        if cancel := self._presence_timers.pop(person_id, None):
+            cancel()
+
+        @callback
+        def _presence_over(_now: datetime) -> None:
+            self._presence_timers.pop(person_id, None)
+            self._announcer.person_changed(person_id)
+
+        self._presence_timers[person_id] = async_call_later(
+            self._hass, self.presence_timeout, _presence_over
+        )
+
+    @callback
+    def person_removed(self, person_id: str) -> None:
+        """Forget a removed person's visits and presence timer."""
+        if cancel := self._presence_timers.pop(person_id, None):
+            cancel()
+        for camera in self._cameras.values():
+            camera.last_recognised.pop(person_id, None)
+
+    # The day's figures and retention ----------------------------------------
+
+    @callback
+    def _midnight(self, _now: datetime) -> None:
+        """Start the day's counters again at local midnight."""
+        if self.statistics.start_new_day():
+            self.store_statistics()
+            self._announcer.hub_changed()
+            self._announcer.statistics_changed()
+
+    def prune_unknown(self) -> None:
+        """Apply the unknown-face retention options."""
+        self._gallery.prune_unknown(
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+        )
+
+    def store_statistics(self) -> None:
+        """Keep the day's figures with the gallery, so that a restart keeps them."""
+        self._gallery.statistics = self.statistics.as_storage()
+        self._gallery.schedule_save()
+
+    def image_url(self, camera: CameraState) -> str | None:
+        """Return the authenticated URL of the camera's latest face, via its image entity."""
+        if camera.image_entity_id is None:
+            return None
+        state = self._hass.states.get(camera.image_entity_id)
+        if state is None:
+            return None
+        picture = state.attributes.get("entity_picture")
+        return str(picture) if picture else None
