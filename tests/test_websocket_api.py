@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.openeye.const import CONF_MAX_SUBSCRIPTIONS
+from custom_components.openeye.const import CONF_MAX_SUBSCRIPTIONS, DOMAIN
 from custom_components.openeye.hub import OpenEyeHub
 from tests.faces import no_face_jpeg, one_face_jpeg, two_faces_jpeg
 
@@ -91,6 +91,11 @@ async def test_sixth_subscription_is_refused_and_cleanup(
     refused = await _call(client, type="openeye/subscribe")
     assert not refused["success"]
     assert refused["error"]["code"] == "too_many_subscriptions"
+    # Translated like the actions' errors, with the limit for the message.
+    assert refused["error"]["translation_domain"] == DOMAIN
+    assert refused["error"]["translation_key"] == "too_many_subscriptions"
+    assert refused["error"]["translation_placeholders"] == {"limit": "5"}
+    assert "at most 5" in refused["error"]["message"]
 
     connections = await _call(client, type="openeye/connections")
     assert connections["result"]["total"] == 5
@@ -239,4 +244,6 @@ async def test_commands_without_a_loaded_entry(
     for command in ("openeye/statistics", "openeye/subscribe", "openeye/people/list"):
         response = await _call(client, type=command)
         assert response["error"]["code"] == "not_loaded"
+        assert response["error"]["translation_key"] == "not_loaded"
+        assert response["error"]["message"].startswith("OpenEye is not running.")
     assert hub.pool.worker_pids == []
