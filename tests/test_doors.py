@@ -12,7 +12,7 @@ from typing import Any
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openeye.const import (
@@ -71,8 +71,9 @@ async def test_a_burst_of_recognitions_reaches_every_door_complete_and_in_order(
     hub: OpenEyeHub = init_integration.runtime_data
     people = _teach(hub, PEOPLE)
     client = await _subscribe(hass, hass_ws_client, event_types=["camera_event"])
-    bus: list[Event] = []
-    hass.bus.async_listen(EVENT_FACE_RECOGNIZED, bus.append)
+    # Captured in the event loop, in the order fired (a plain listener would
+    # run in the executor, in any order).
+    bus = async_capture_events(hass, EVENT_FACE_RECOGNIZED)
     entity_states: list[State] = []
 
     @callback
@@ -108,8 +109,9 @@ async def test_one_stranger_is_one_push_marked_as_an_alert(
 ) -> None:
     """A stranger is one unknown_face push carrying its alert flag, and no separate alert."""
     client = await _subscribe(hass, hass_ws_client, event_types=["camera_event", "alert"])
-    bus: list[Event] = []
-    hass.bus.async_listen(EVENT_UNKNOWN_FACE, bus.append)
+    # Captured in the event loop, in the order fired (a plain listener would
+    # run in the executor, in any order).
+    bus = async_capture_events(hass, EVENT_UNKNOWN_FACE)
     fake_pool.emit(unknown("door", 1, 0.2), unknown("door", 2, 0.21))  # the same stranger
     fake_pool.emit(motion("door"))  # something after it, to know the stranger's pushes are all in
     await hass.async_block_till_done()
@@ -138,8 +140,9 @@ async def test_motion_has_one_name_on_every_door(
 ) -> None:
     """Motion is motion_detected on the bus (openeye_motion_detected), the entity and the push."""
     client = await _subscribe(hass, hass_ws_client, event_types=["camera_event"])
-    bus: list[Event] = []
-    hass.bus.async_listen(EVENT_MOTION_DETECTED, bus.append)
+    # Captured in the event loop, in the order fired (a plain listener would
+    # run in the executor, in any order).
+    bus = async_capture_events(hass, EVENT_MOTION_DETECTED)
     fake_pool.emit(motion("door"), motion("door", started=False), motion("door"))
     await hass.async_block_till_done()
     assert len(bus) == 2
