@@ -34,8 +34,6 @@ class AnalysisSettings:
     motion_rate: float = 10.0
     # Seconds without motion before motion_ended is reported.
     motion_hold: float = 2.0
-    # A decided track is encoded again this often, in seconds, to confirm it.
-    encode_interval: float = 2.0
     # Encodings a track needs before it may be declared unknown.
     samples_to_decide: int = 3
     # Seconds without a detection before a track is lost.
