@@ -7,10 +7,11 @@ from dataclasses import dataclass
 # Measured on the shared test media (see BENCHMARKS.md): dlib's HOG detector
 # without upsampling finds faces whose box is at least 55-60 px wide, and
 # misses smaller ones. At scale 1.0 the 62-72 px stranger in the Hamilton clip
-# is still found; at 0.8 it is lost. Upsampling once, as face_recognition does
-# by default, costs four times the pixels.
+# is still found; at 0.8 it is lost. Faces down to 40 px are found in the
+# regions that move, which are enlarged for them (see regions.py); the whole
+# picture is never upsampled, which would cost four times its pixels.
 DEFAULT_DETECTION_SCALE = 1.0
-DEFAULT_MIN_FACE_SIZE = 60
+DEFAULT_MIN_FACE_SIZE = 40
 DEFAULT_TOLERANCE = 0.6
 DEFAULT_DETECTION_RATE = 5.0
 DEFAULT_MOTION_SENSITIVITY = 50
@@ -24,7 +25,8 @@ class AnalysisSettings:
     tolerance: float = DEFAULT_TOLERANCE
     # Face detections per second at most, while there is motion or a live track.
     detection_rate: float = DEFAULT_DETECTION_RATE
-    # Frames are resized by this factor before detection (no upsampling).
+    # Frames (or the regions searched) are resized by this factor before
+    # detection: a fallback for a host that cannot keep up at 1.0.
     detection_scale: float = DEFAULT_DETECTION_SCALE
     # Faces with a box narrower than this, in source pixels, are ignored.
     min_face_size: int = DEFAULT_MIN_FACE_SIZE
