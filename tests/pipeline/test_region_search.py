@@ -276,3 +276,24 @@ def test_the_small_far_face_of_the_clip_is_named() -> None:
     for frame in frames:
         if frame.pts >= strict.next_due():
             assert not [e for e in strict.process(frame.frame()) if isinstance(e, FaceDetected)]
+
+
+def test_specks_of_noise_never_add_up_to_a_search() -> None:
+    """Single changes, each too small to search, in one corner over seconds: never a search.
+
+    Each 12 px speck changes a pixel or two of the motion picture, under what
+    a region needs; the six places together, added up over checks, would make
+    one (so the test fails if changes add up while nothing is searched).
+    """
+    base = np.full((HEIGHT, WIDTH, 3), 90, dtype=np.uint8)
+    places = [(40 + 24 * (index % 3), 40 + 24 * (index // 3)) for index in range(6)]
+    analyzer = CameraAnalyzer("cam", shared_engine(), AnalysisSettings(), astronaut_gallery())
+    events: list[CameraEvent] = []
+    for index in range(60):
+        rgb = base.copy()
+        top, left = places[index % len(places)]
+        rgb[top : top + 12, left : left + 12] = 250
+        events.extend(analyzer.process(picture(rgb, index * 0.1)))
+    assert events == []
+    figures = analyzer.figures(6.0, 1e9, 60)
+    assert (figures.frames_analysed, figures.detections) == (60, 0)

@@ -255,11 +255,15 @@ class CameraAnalyzer:
 
         A check with nothing to compare with (a new background) makes what
         moved unknown, until the next check compares with that background.
+        Changes add up only while the detector runs, between two detections.
         """
         changed = self._gate.changed
+        searching = self._gate.active or bool(self._faces) or self._moved_locally
         if changed is None:
             self._moved, self._moved_unknown = None, True
-        elif self._moved is None or self._moved.shape != changed.shape:
+        elif self._moved is None or self._moved.shape != changed.shape or not searching:
+            # While nothing is searched, only the latest check counts: specks of
+            # noise, checks apart, must not add up to a region over the hours.
             self._moved, self._moved_unknown = changed, False
         else:
             self._moved = self._moved | changed
