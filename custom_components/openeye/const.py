@@ -8,7 +8,7 @@ DOMAIN: Final = "openeye"
 DEFAULT_NAME: Final = "OpenEye"
 
 # Options of the OpenEye entry, with their defaults. The pipeline's own
-# settings carry the same defaults; a test keeps the two in step.
+# settings carry the same defaults; tests/test_const.py keeps the two in step.
 CONF_TOLERANCE: Final = "tolerance"
 CONF_DETECTION_RATE: Final = "detection_rate"
 CONF_DETECTION_SCALE: Final = "detection_scale"
@@ -22,7 +22,7 @@ CONF_MAX_SUBSCRIPTIONS: Final = "max_subscriptions_per_user"
 DEFAULT_TOLERANCE: Final = 0.6
 DEFAULT_DETECTION_RATE: Final = 5.0
 DEFAULT_DETECTION_SCALE: Final = 1.0
-DEFAULT_MIN_FACE_SIZE: Final = 60
+DEFAULT_MIN_FACE_SIZE: Final = 40
 DEFAULT_MOTION_SENSITIVITY: Final = 50
 DEFAULT_PRESENCE_TIMEOUT: Final = 300
 DEFAULT_UNKNOWN_RETENTION_DAYS: Final = 7
