@@ -33,6 +33,7 @@ from pathlib import Path
 import statistics
 import tempfile
 import time
+from typing import Any
 
 import av
 
@@ -56,6 +57,7 @@ from custom_components.openeye.pipeline.gallery import KnownFaces  # noqa: E402
 from custom_components.openeye.pipeline.messages import (  # noqa: E402
     FaceRecognized,
     Figures,
+    UnknownFace,
     WorkerResult,
 )
 from custom_components.openeye.pipeline.pool import WorkerPool  # noqa: E402
@@ -88,6 +90,8 @@ class Collector:
 
     figures: list[Figures] = field(default_factory=list)
     first: dict[str, tuple[float, FaceRecognized]] = field(default_factory=dict)
+    # Strangers (unknown_face results) per camera.
+    strangers: dict[str, int] = field(default_factory=dict)
     # Wall-clock time of pts 0 per camera: a realtime frame is read at clock0 + pts.
     offsets: dict[str, list[float]] = field(default_factory=dict)
 
@@ -98,14 +102,21 @@ class Collector:
             self.figures.append(result)
         if isinstance(result, FaceRecognized):
             self.first.setdefault(result.camera_id, (arrived, result))
+        if isinstance(result, UnknownFace):
+            self.strangers[result.camera_id] = self.strangers.get(result.camera_id, 0) + 1
         if hasattr(result, "pts") and hasattr(result, "camera_id") and result.pts > 0:
             self.offsets.setdefault(result.camera_id, []).append(result.timestamp - result.pts)
 
 
-def first_recognition(collector: Collector, camera_id: str) -> str:
-    """Describe how long after Lin's appearance his first recognition arrived."""
+def recognition_delay(collector: Collector, camera_id: str) -> tuple[float, int, int] | None:
+    """Return how long after Lin's appearance his first recognition arrived, or None.
+
+    The figures are the seconds from the moment the appearance's first frame
+    (1 or 85) was shown to the result's arrival, that frame, and the frame the
+    decision was taken on.
+    """
     if camera_id not in collector.first:
-        return "not recognised"
+        return None
     arrived, result = collector.first[camera_id]
     clock0 = statistics.median(collector.offsets[camera_id])
     # The loop the recognition belongs to, and the appearance it follows.
@@ -114,10 +125,16 @@ def first_recognition(collector: Collector, camera_id: str) -> str:
     in_loop = result.pts - loop_start
     frame = max(f for f in APPEARANCES if (f - 1) / FPS <= in_loop + 1e-6)
     shown = clock0 + loop_start + (frame - 1) / FPS
-    return (
-        f"{arrived - shown:.2f} s after frame {frame} was shown "
-        f"(decided on frame {round(in_loop * FPS) + 1})"
-    )
+    return arrived - shown, frame, round(in_loop * FPS) + 1
+
+
+def first_recognition(collector: Collector, camera_id: str) -> str:
+    """Describe how long after Lin's appearance his first recognition arrived."""
+    delay = recognition_delay(collector, camera_id)
+    if delay is None:
+        return "not recognised"
+    seconds, frame, decided = delay
+    return f"{seconds:.2f} s after frame {frame} was shown (decided on frame {decided})"
 
 
 async def teach(pool: WorkerPool) -> KnownFaces:
@@ -131,8 +148,13 @@ async def teach(pool: WorkerPool) -> KnownFaces:
 
 async def run(
     label: str, source: Path, cameras: int, scale: float, seconds: float
-) -> dict[str, float]:
-    """Play ``cameras`` looping realtime cameras of ``source``; measure and print one row."""
+) -> dict[str, Any]:
+    """Play ``cameras`` looping realtime cameras of ``source``; measure and print one row.
+
+    It returns the CPU per camera (percent of a core), the frames analysed
+    and detections per second and camera, each worker's RSS (MiB), each
+    camera's first recognition (see :func:`recognition_delay`) and strangers.
+    """
     collector = Collector()
     pool = WorkerPool(collector)
     await pool.async_start()
@@ -160,6 +182,7 @@ async def run(
         await pool.async_stop()
     window = collector.figures[figures_before:]
     analysed = sum(f.frames_analysed for f in window) / cameras / elapsed
+    detections = sum(f.detections for f in window) / cameras / elapsed
     read = sum(f.frames_read for f in window) / cameras / elapsed
     per_camera = 100 * sum(cpu.values()) / elapsed / cameras
     workers = ", ".join(
@@ -176,7 +199,15 @@ async def run(
         f"    first recognition: {delays}",
         flush=True,
     )
-    return {"cpu": per_camera, "analysed": analysed}
+    names = [f"camera-{index}" for index in range(cameras)]
+    return {
+        "cpu": per_camera,
+        "analysed": analysed,
+        "detections": detections,
+        "rss": [rss[pid] for pid in pids],
+        "first_recognition": [recognition_delay(collector, name) for name in names],
+        "strangers": [collector.strangers.get(name, 0) for name in names],
+    }
 
 
 async def main(seconds: float) -> None:

@@ -164,7 +164,7 @@ async def test_invalid_stored_options_fall_back_to_defaults_with_a_repair_issue(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     settings = entry.runtime_data.settings
-    assert (settings.tolerance, settings.min_face_size) == (0.6, 60)
+    assert (settings.tolerance, settings.min_face_size) == (0.6, 40)
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "invalid_options")
     assert issue is not None
     assert issue.translation_placeholders == {

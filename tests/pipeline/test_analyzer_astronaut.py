@@ -97,32 +97,6 @@ def test_a_scale_too_small_for_the_detector_finds_nothing() -> None:
     assert analyzer.figures(0.4, 1e9, 3).detections == 3
 
 
-def test_a_decided_face_is_encoded_again_only_every_encode_interval() -> None:
-    """Once named, a face is encoded again every encode_interval seconds, and named only once."""
-    settings = replace(SETTINGS, encode_interval=2.0)
-    analyzer = CameraAnalyzer("cam", shared_engine(), settings, astronaut_gallery())
-    deciding = feed(analyzer, 0, 3)
-    recognised = only(deciding, FaceRecognized)
-    assert recognised.pts == pytest.approx(0.2)
-    first = analyzer.figures(0.4, 1e9 + 0.4, 3)
-    assert first.encoding_ms > 0
-    # From 0.6 s to 2.0 s the decided face is only followed: no encoding at all.
-    following = feed(analyzer, 3, 8)
-    quiet = analyzer.figures(2.0, 1e9 + 2.0, 8)
-    assert (quiet.detections, quiet.encoding_ms) == (8, 0.0)
-    # At 2.2 s, two seconds after its last encoding, it is encoded to confirm it.
-    confirming = feed(analyzer, 11, 2)
-    confirmed = analyzer.figures(2.4, 1e9 + 2.4, 2)
-    assert confirmed.encoding_ms > 0
-    assert [event.type for event in following + confirming] == []
-    assert analyzer.faces_in_view == 1
-    ending = analyzer.finish(2.4, 1e9 + 2.4)
-    lost = only(ending, FaceLost)
-    assert lost.person_id == ASTRONAUT_ID
-    assert lost.duration == pytest.approx(2.4)
-    assert not [event for event in ending if isinstance(event, FaceRecognized | UnknownFace)]
-
-
 def test_a_new_gallery_names_a_face_already_in_view() -> None:
     """Taught while her face is in view, she is named at the next detection; never unnamed."""
     analyzer = CameraAnalyzer("cam", shared_engine(), SETTINGS, KnownFaces())

@@ -96,12 +96,15 @@ def test_json_lines_and_summary_for_the_clip(gallery: Path) -> None:
     assert status == 0, err
     objects = lines(out)
     types = [item["type"] for item in objects]
-    assert types[0] == "motion_started"
+    # His small face beside his moving hand is found before the picture counts as moving.
+    assert types[:2] == ["face_detected", "motion_started"]
     assert types[-1] == "summary"
-    assert types.count("face_recognized") == 1
+    assert types.count("face_recognized") == 2
     assert types.count("unknown_face") == 1
     assert "figures" in types
-    recognised = next(item for item in objects if item["type"] == "face_recognized")
+    far, recognised = (item for item in objects if item["type"] == "face_recognized")
+    assert far["person_name"] == "Lin-Manuel Miranda"
+    assert far["pts"] <= 0.7
     assert recognised["person_name"] == "Lin-Manuel Miranda"
     assert recognised["person_id"] == "Lin-Manuel Miranda"
     assert 2.8 <= recognised["pts"] <= 7.0
@@ -196,8 +199,10 @@ def test_realtime_file(gallery: Path) -> None:
     objects = lines(out)
     statuses = [item["status"] for item in objects if item["type"] == "source_status"]
     assert statuses[:2] == ["connecting", "streaming"]
+    # Far (frames ~1-20) and close (from frame ~88): both him, nobody else.
     assert [item["person_name"] for item in objects if item["type"] == "face_recognized"] == [
-        "Lin-Manuel Miranda"
+        "Lin-Manuel Miranda",
+        "Lin-Manuel Miranda",
     ]
     summary = objects[-1]
     assert summary["mode"] == "realtime"
@@ -368,7 +373,9 @@ def test_ctrl_c_ends_a_live_scan_with_its_summary() -> None:
         str(media(CLIP)), shared_engine(), reference_gallery(), AnalysisSettings(), interrupt_once
     )
     types = [getattr(result, "type", None) for result in results]
-    assert types[-4:] == ["face_recognized", "face_lost", "motion_ended", "figures"]
+    # Interrupted at the far face (frame ~4), maybe before motion started.
+    tail = [kind for kind in types if kind != "motion_ended"]
+    assert tail[-3:] == ["face_recognized", "face_lost", "figures"]
     assert summary.people_seen == ["Lin-Manuel Miranda"]
     assert summary.mode == "realtime"
 

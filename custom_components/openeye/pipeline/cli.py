@@ -4,8 +4,10 @@
         [--tolerance T] [--realtime] [--json] [--duration S] [--crops]
 
 The gallery folder holds one folder per person, named after the person, with
-one or more photos of that person. SOURCE is a stream URL (rtsp://, http://...),
-a video file or a JPEG/PNG photo. The analysis runs in this process, with the
+one or more photos of that person. What each photo gave is remembered in the
+cache folder (``~/.cache/openeye``, see cache.py), so a second scan of the
+same gallery encodes only the photos that changed. SOURCE is a stream URL
+(rtsp://, http://...), a video file or a JPEG/PNG photo. The analysis runs in this process, with the
 same analyzer that Home Assistant's workers use.
 
 A video file is read as fast as possible by default, driven by its own
@@ -35,6 +37,7 @@ from .analyzer import CameraAnalyzer
 from .engine import EngineUnavailableError, FaceEngine
 from .file_reader import SourceOpenError, VideoFileReader
 from .gallery import KnownFaces
+from .gallery_cache import GalleryCache, PhotoOutcome
 from .messages import (
     CameraResult,
     FaceDetected,
@@ -142,15 +145,20 @@ def load_gallery(
     folder: Path,
     settings: AnalysisSettings,
     warn: Callable[[GalleryWarning], None],
+    *,
+    use_cache: bool = True,
 ) -> KnownFaces:
     """Return the known faces of a folder with one folder of photos per person.
 
     A photo that is not an image, shows no face or shows several faces is
     reported through ``warn`` and skipped. Raises :class:`ScanError` when the
-    folder is missing or no photo gives a usable face.
+    folder is missing or no photo gives a usable face. What each photo gave
+    is remembered (see :mod:`.gallery_cache`) unless ``use_cache`` is False,
+    so that the next load encodes only the photos that changed.
     """
     if not folder.is_dir():
         raise ScanError("gallery_missing", f"The gallery folder {folder} does not exist")
+    cache = GalleryCache(folder, settings.still_upsample) if use_cache else None
     people: list[tuple[str, str, list[tuple[float, ...]]]] = []
     for entry in sorted(folder.iterdir()):
         if not entry.is_dir():
@@ -168,10 +176,13 @@ def load_gallery(
             encoding
             for photo in sorted(entry.iterdir())
             if photo.is_file() and photo.suffix.lower() in IMAGE_SUFFIXES
-            if (encoding := _photo_encoding(engine, entry.name, photo, settings, warn)) is not None
+            if (encoding := _photo_encoding(engine, entry.name, photo, settings, warn, cache=cache))
+            is not None
         ]
         if encodings:
             people.append((entry.name, entry.name, encodings))
+    if cache is not None:
+        cache.save()
     if not people:
         raise ScanError(
             "gallery_empty",
@@ -187,26 +198,34 @@ def _photo_encoding(
     photo: Path,
     settings: AnalysisSettings,
     warn: Callable[[GalleryWarning], None],
+    *,
+    cache: GalleryCache | None,
 ) -> tuple[float, ...] | None:
     """Return the encoding of the one face of a gallery photo, or warn and return None."""
-    analysis = analyze_still(engine, photo.read_bytes(), KnownFaces(), settings, 0)
+    data = photo.read_bytes()
+    outcome = cache.get(data) if cache is not None else None
+    if outcome is None:
+        outcome = _analyse_photo(engine, data, settings)
+        if cache is not None:
+            cache.put(data, outcome)
+    if outcome.encoding is None:
+        warn(GalleryWarning(person, str(photo), outcome.reason or "no_face", outcome.detail))
+    return outcome.encoding
+
+
+def _analyse_photo(engine: FaceEngine, data: bytes, settings: AnalysisSettings) -> PhotoOutcome:
+    """Return what a gallery photo gives: the encoding of its one face, or why there is none."""
+    analysis = analyze_still(engine, data, KnownFaces(), settings, 0)
     if analysis.error is not None:
-        warn(GalleryWarning(person, str(photo), analysis.error, analysis.error_detail or ""))
-        return None
+        return PhotoOutcome(reason=analysis.error, detail=analysis.error_detail or "")
     if not analysis.faces:
-        warn(GalleryWarning(person, str(photo), "no_face", "no face was found in the photo"))
-        return None
+        return PhotoOutcome(reason="no_face", detail="no face was found in the photo")
     if len(analysis.faces) > 1:
-        warn(
-            GalleryWarning(
-                person,
-                str(photo),
-                "several_faces",
-                f"{len(analysis.faces)} faces were found; a gallery photo must show one",
-            )
+        return PhotoOutcome(
+            reason="several_faces",
+            detail=f"{len(analysis.faces)} faces were found; a gallery photo must show one",
         )
-        return None
-    return analysis.faces[0].encoding
+    return PhotoOutcome(encoding=analysis.faces[0].encoding)
 
 
 # Scanning -------------------------------------------------------------------

@@ -7,7 +7,11 @@ often YUV 4:2:0) and converts it on request, once, with FFmpeg's scaler:
   so the motion check costs no colour conversion at all;
 - :meth:`Frame.rgb` asks the scaler for RGB at the detection scale in one pass
   (resizing and colour conversion together), and keeps the result, so that the
-  detector and the encoder share one conversion of a frame.
+  detector and the encoder share one conversion of a frame;
+- :meth:`Frame.rgb_region` converts only a rectangle of the picture (a region
+  where something moved, or the pixels around a face), at any scale: the
+  decoder's planes are cut first, so the scaler's work follows the region's
+  size, not the camera's resolution.
 
 Frames that are never analysed are never converted, and no whole frame is
 flipped, copied or averaged in numpy.
@@ -19,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import av
 import numpy as np
+
+from .engine import Box
 
 if TYPE_CHECKING:
     from av.video.frame import VideoFrame
@@ -45,6 +51,9 @@ _LUMA_FIRST_FORMATS = frozenset(
         "yuvj444p",
     }
 )
+# Planar 4:2:0 formats whose planes can be cut to a rectangle and handed to the
+# scaler as a picture of their own: most cameras and files send one of them.
+_PLANAR_420_FORMATS = frozenset({"yuv420p", "yuvj420p"})
 
 
 class Frame:
@@ -133,3 +142,59 @@ class Frame:
             rgb = np.asarray(converted.to_ndarray(), dtype=np.uint8)
             self._rgb[size] = rgb
         return rgb
+
+    def rgb_region(self, box: Box, scale: float = 1.0) -> tuple[NDArray[np.uint8], Box]:
+        """Return a rectangle of the picture in RGB, resized by ``scale``, and the rectangle used.
+
+        The rectangle is ``box`` trimmed to the picture and, for a 4:2:0 picture,
+        widened by at most a pixel on each side to even coordinates (a chroma
+        sample covers 2x2 pixels); the returned box, in source pixels, says
+        which pixels the RGB shows. Only that rectangle is converted: its
+        planes are cut from the decoder's picture and scaled in one pass. A
+        picture converted to full-size RGB already is cut from that instead.
+        Nothing is kept: regions differ from one frame to the next.
+        """
+        top, bottom = max(box.top, 0), min(box.bottom, self.height)
+        left, right = max(box.left, 0), min(box.right, self.width)
+        if bottom <= top or right <= left:
+            raise ValueError(f"The region {box} lies outside the {self.width}x{self.height} frame")
+        video = self._video
+        full = self._rgb.get((self.width, self.height))
+        source: VideoFrame | None = None
+        if full is None and video.format.name in _PLANAR_420_FORMATS:
+            top, left = top - top % 2, left - left % 2
+            bottom, right = bottom + bottom % 2, right + right % 2
+            if bottom <= self.height and right <= self.width:
+                source = _cut_420(video, top, bottom, left, right)
+        if source is None:
+            # Odd-sized pictures and other formats: cut the full-size RGB,
+            # converted once and kept like any other RGB of the frame.
+            top, bottom = max(box.top, 0), min(box.bottom, self.height)
+            left, right = max(box.left, 0), min(box.right, self.width)
+            cut = self.rgb(1.0)[top:bottom, left:right]
+            if scale == 1.0:
+                return np.ascontiguousarray(cut), Box(top, right, bottom, left)
+            source = av.VideoFrame.from_ndarray(np.ascontiguousarray(cut), format="rgb24")
+        used = Box(top, right, bottom, left)
+        width = max(round((right - left) * scale), 1)
+        height = max(round((bottom - top) * scale), 1)
+        interpolation = "AREA" if scale < 1.0 else "BILINEAR"
+        converted = source.reformat(
+            width=width, height=height, format="rgb24", interpolation=interpolation
+        )
+        return np.asarray(converted.to_ndarray(), dtype=np.uint8), used
+
+
+def _cut_420(video: VideoFrame, top: int, bottom: int, left: int, right: int) -> VideoFrame:
+    """Return a new 4:2:0 picture holding a rectangle (even coordinates) of ``video``'s planes."""
+    planes: list[NDArray[np.uint8]] = []
+    for index, (row_step, column_step) in enumerate(((1, 1), (2, 2), (2, 2))):
+        plane = video.planes[index]
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
+        planes.append(
+            rows[top // row_step : bottom // row_step, left // column_step : right // column_step]
+        )
+    # PyAV takes a 4:2:0 picture as one array: the luma rows, then the two
+    # chroma planes' bytes laid one after the other in rows of the same width.
+    packed = np.concatenate([plane.ravel() for plane in planes]).reshape(-1, right - left)
+    return av.VideoFrame.from_ndarray(packed, format=video.format.name)

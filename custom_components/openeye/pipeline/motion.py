@@ -4,7 +4,9 @@ The grey picture (the decoder's luma plane, sampled: see
 :meth:`.frames.Frame.grey`) is shrunk to a small blurred picture and compared
 with a running average of the recent pictures (the background). The share of
 pixels that differ clearly from the background decides whether the frame shows
-motion. Everything here is numpy on a picture of about 160x90 pixels.
+motion, and where they lie (:attr:`MotionGate.changed`) tells the face search
+where to look (see :mod:`.regions`). Everything here is numpy on a picture of
+about 160x90 pixels.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ class MotionGate:
         self._last_motion_pts = -math.inf
         self._active = False
         self.changed_fraction = 0.0
+        # Which pixels of the small picture differed clearly from the
+        # background at the last check; None when that check had nothing to
+        # compare with (the first frame, a new resolution or timeline).
+        self.changed: NDArray[np.bool_] | None = None
 
     @property
     def active(self) -> bool:
@@ -94,6 +100,7 @@ class MotionGate:
         self._last_motion_pts = -math.inf
         self._active = False
         self.changed_fraction = 0.0
+        self.changed = None
 
     def check(self, grey: NDArray[np.uint8], pts: float) -> MotionChange | None:
         """Compare a grey picture with the background; return a change of state, if any.
@@ -108,11 +115,12 @@ class MotionGate:
             # nothing meaningful to compare with, so this frame is the background.
             self._background = small
             self._background_pts = pts
+            self.changed = None
             moving = self._threshold == 0.0
         else:
             difference = np.abs(small - background)
-            changed = int(np.count_nonzero(difference > PIXEL_THRESHOLD))
-            self.changed_fraction = changed / difference.size
+            self.changed = difference > PIXEL_THRESHOLD
+            self.changed_fraction = int(np.count_nonzero(self.changed)) / difference.size
             moving = self._threshold == 0.0 or self.changed_fraction > self._threshold
             # The weight follows the time since the last check, so the background
             # adapts at the same pace whatever the check rate.

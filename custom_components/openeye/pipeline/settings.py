@@ -17,23 +17,24 @@ class AnalysisSettings:
     tolerance: float = 0.6
     # Face detections per second at most, while there is motion or a live track.
     detection_rate: float = 5.0
-    # Frames are resized by this factor before detection (no upsampling).
+    # Frames (or the regions searched) are resized by this factor before
+    # detection: a fallback for a host that cannot keep up at 1.0.
     # Measured on the shared test media (see BENCHMARKS.md): dlib's HOG
     # detector without upsampling finds faces whose box is at least 55-60 px
-    # wide, and misses smaller ones. At scale 1.0 the 62-72 px stranger in the
-    # Hamilton clip is still found; at 0.8 it is lost. Upsampling once, as
-    # face_recognition does by default, costs four times the pixels.
+    # wide, and misses smaller ones; at scale 1.0 the 62-72 px stranger in the
+    # Hamilton clip is still found, at 0.8 it is lost.
     detection_scale: float = 1.0
     # Faces with a box narrower than this, in source pixels, are ignored.
-    min_face_size: int = 60
+    # Faces down to 40 px are found in the regions that move, which are
+    # enlarged for them (see regions.py); the whole picture is never
+    # upsampled, which would cost four times its pixels.
+    min_face_size: int = 40
     # 0 to 100: higher treats smaller changes as motion; 100 makes every frame motion.
     motion_sensitivity: int = 50
     # Motion checks per second at most; cheap, on a small greyscale frame.
     motion_rate: float = 10.0
     # Seconds without motion before motion_ended is reported.
     motion_hold: float = 2.0
-    # A decided track is encoded again this often, in seconds, to confirm it.
-    encode_interval: float = 2.0
     # Encodings a track needs before it may be declared unknown.
     samples_to_decide: int = 3
     # Seconds without a detection before a track is lost.
