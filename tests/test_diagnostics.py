@@ -89,6 +89,8 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     assert diagnostics["options"]["tolerance"] == 0.6
     assert diagnostics["invalid_options"] == []
     assert diagnostics["workers"]["pids"]
+    hosted = sorted(i for ids in diagnostics["workers"]["cameras"].values() for i in ids)
+    assert hosted == sorted(camera["camera_id"] for camera in diagnostics["cameras"])
     assert diagnostics["statistics"]["known_people"] == 1
     assert diagnostics["engine_error"] is None
 

@@ -69,7 +69,13 @@ async def async_get_config_entry_diagnostics(
         "invalid_options": invalid_options,
         "engine_error": hub.engine_error,
         "settings": {key: getattr(hub.settings, key) for key in hub.settings.__dataclass_fields__},
-        "workers": {"pids": hub.pool.worker_pids, "restarts": hub.pool.restarts},
+        "workers": {
+            "pids": hub.pool.worker_pids,
+            "restarts": hub.pool.restarts,
+            # Which worker process reads which camera: a support question
+            # when one camera slows the others down.
+            "cameras": {str(pid): ids for pid, ids in hub.pool.cameras_by_worker.items()},
+        },
         "cameras": cameras,
         "people": people,
         "unknown_faces": len(hub.gallery.unknown),
