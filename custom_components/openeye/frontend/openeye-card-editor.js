@@ -9,6 +9,7 @@
  * elements being loaded.
  */
 
+import { h } from "./openeye-card-dom.js";
 import { resolveLanguage, translator } from "./openeye-card-i18n.js";
 import {
   applyEditorChange,
@@ -40,18 +41,6 @@ const STYLE = `
   }
   input[type="checkbox"] { accent-color: var(--primary-color); width: 18px; height: 18px; margin: 0; }
 `;
-
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function checkbox(label, testid, onChange, extra = {}) {
   const input = h("input", { type: "checkbox", "data-testid": testid, ...extra });

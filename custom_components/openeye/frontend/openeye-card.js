@@ -15,6 +15,7 @@
  */
 
 import "./openeye-card-editor.js";
+import { faceImage, h, reconcile, setAttr, setImage, setText } from "./openeye-card-dom.js";
 import { resolveLanguage, translator } from "./openeye-card-i18n.js";
 import {
   applyEntityCounters,
@@ -118,84 +119,6 @@ const STYLE = `
   button.danger.primary { background: var(--error-color, #db4437); color: var(--text-primary-color, #fff); }
   button:disabled { opacity: 0.5; cursor: default; }
 `;
-
-/** Creates an element with attributes, properties and children. */
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else if (name.startsWith("on") && typeof value === "function") {
-      node.addEventListener(name.slice(2), value);
-    } else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function setText(node, text) {
-  if (node && node.textContent !== text) node.textContent = text;
-}
-
-function setAttr(node, name, value) {
-  if (!node) return;
-  if (value === null || value === undefined) {
-    if (node.hasAttribute(name)) node.removeAttribute(name);
-  } else if (node.getAttribute(name) !== String(value)) {
-    node.setAttribute(name, String(value));
-  }
-}
-
-/** An <img> for a face that hides itself when the image cannot be loaded (expired token…). */
-function faceImage(src, testid, className = "thumb") {
-  const img = h("img", { className, "data-testid": testid, alt: "", loading: "lazy", decoding: "async" });
-  img.addEventListener("error", () => {
-    img.hidden = true;
-  });
-  img.addEventListener("load", () => {
-    img.hidden = false;
-  });
-  if (src) img.src = src;
-  else img.hidden = true;
-  return img;
-}
-
-function setImage(img, src) {
-  if (!src) {
-    img.hidden = true;
-    img.removeAttribute("src");
-  } else if (img.getAttribute("src") !== src) {
-    img.hidden = false;
-    img.src = src;
-  }
-}
-
-/**
- * Brings `container`'s children in line with `items`, keyed by `keyOf`:
- * existing nodes are kept (and updated only when their item changed), new
- * ones created, missing ones removed, order fixed with the fewest moves.
- */
-function reconcile(container, items, keyOf, create, update) {
-  const existing = new Map();
-  for (const child of Array.from(container.children)) existing.set(child._openeyeKey, child);
-  items.forEach((item, index) => {
-    const key = keyOf(item);
-    let node = existing.get(key);
-    if (node) existing.delete(key);
-    else {
-      node = create(item);
-      node._openeyeKey = key;
-    }
-    if (node._openeyeItem !== item) {
-      update(node, item);
-      node._openeyeItem = item;
-    }
-    const at = container.children[index];
-    if (at !== node) container.insertBefore(node, at ?? null);
-  });
-  for (const node of existing.values()) node.remove();
-}
 
 const COUNTERS = [
   ["known_people", "openeye-counter-known-people"],
