@@ -63,8 +63,8 @@ function statistics(overrides = {}) {
     },
     watching: { subscriptions: 1, users: 1 },
     cameras: [
-      { camera_id: FRONT, name: "Front door", status: "streaming", faces_in_view: 1, motion: true, analysis_rate: 4.9, last_person: "Lin-Manuel Miranda" },
-      { camera_id: GARAGE, name: "Garage", status: "failed", faces_in_view: 0, motion: false, analysis_rate: 0, last_person: null },
+      { camera_id: FRONT, name: "Front door", status: "streaming", faces_in_view: 1, motion: true, last_person: "Lin-Manuel Miranda" },
+      { camera_id: GARAGE, name: "Garage", status: "failed", faces_in_view: 0, motion: false, last_person: null },
     ],
     ...overrides,
   };
@@ -170,7 +170,12 @@ describe("the card, Live", () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card", camera_ids: [FRONT] }, hass);
     assert.equal(hass.connection.subscriptions.length, 1);
-    assert.deepEqual(hass.connection.subscriptions[0].message, { type: "openeye/subscribe", camera_ids: [FRONT] });
+    // The three pushes the card shows, named so that others (camera_figures) stay away.
+    assert.deepEqual(hass.connection.subscriptions[0].message, {
+      type: "openeye/subscribe",
+      event_types: ["statistics_update", "camera_event", "alert"],
+      camera_ids: [FRONT],
+    });
     assert.deepEqual(hass.connection.subscriptions[0].options, { resubscribe: false });
     assert.equal($(card, "openeye-status").textContent, "Live");
     assert.equal($(card, "openeye-status").dataset.status, "live");
@@ -241,6 +246,43 @@ describe("the card, Live", () => {
     assert.equal(after.length, 20);
     assert.equal(after[1], keep);
     assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognised (80%)");
+    card.remove();
+  });
+
+  it("lists a stranger once, as an alert, whether OpenEye sends one push or an older OpenEye two", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const at = new Date().toISOString();
+    const unknown = (id, alert) => ({
+      type: "camera_event",
+      event_type: "unknown_face",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: at,
+      data: { unknown_face_id: id, person_name: null, thumbnail: "/9j/AA", ...(alert ? { alert: true } : {}) },
+    });
+    push(hass, unknown("u-new", true));
+    runFrames();
+    let items = $$(card, "openeye-feed-item");
+    assert.deepEqual(items.map((i) => [i.dataset.eventType, i.dataset.alert]), [["unknown_face", "true"]]);
+
+    // An older OpenEye: the camera_event first, then an alert for the same face.
+    push(hass, unknown("u-old", false));
+    runFrames();
+    items = $$(card, "openeye-feed-item");
+    assert.equal(items[0].dataset.alert, undefined);
+    push(hass, {
+      type: "alert",
+      alert_type: "unknown_face",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: at,
+      message: "Unknown face at Front door",
+      data: { unknown_face_id: "u-old", thumbnail: "/9j/AA" },
+    });
+    runFrames();
+    items = $$(card, "openeye-feed-item");
+    assert.equal(items.length, 2);
+    assert.deepEqual(items.map((i) => [i.dataset.eventType, i.dataset.alert]), [["unknown_face", "true"], ["unknown_face", "true"]]);
+    assert.deepEqual(items.map((i) => i.querySelector('[data-testid="openeye-feed-text"]').textContent), ["Unknown face", "Unknown face"]);
     card.remove();
   });
 

@@ -30,6 +30,7 @@ import {
   reduceMessage,
   safeImageUrl,
   stubConfig,
+  subscribeRequest,
   thumbnailSrc,
   timeZoneFor,
   validateConfig,
@@ -69,7 +70,6 @@ function statistics(overrides = {}) {
         status: "streaming",
         faces_in_view: 1,
         motion: true,
-        analysis_rate: 4.9,
         last_person: "Lin-Manuel Miranda",
       },
       {
@@ -78,7 +78,6 @@ function statistics(overrides = {}) {
         status: "reconnecting",
         faces_in_view: 0,
         motion: false,
-        analysis_rate: 0,
         last_person: null,
       },
     ],
@@ -164,6 +163,17 @@ describe("validateConfig", () => {
   it("accepts the stub configuration that the card picker uses", () => {
     assert.deepEqual(stubConfig(), { type: "custom:openeye-card" });
     assert.equal(validateConfig(stubConfig()).show_feed, true);
+  });
+});
+
+describe("subscribeRequest", () => {
+  it("asks for the three pushes the card shows, and for its cameras only when it has some", () => {
+    assert.deepEqual(subscribeRequest(ALL), {
+      type: "openeye/subscribe",
+      event_types: ["statistics_update", "camera_event", "alert"],
+    });
+    assert.deepEqual(subscribeRequest(FRONT_ONLY).camera_ids, [FRONT]);
+    assert.equal(subscribeRequest(ALL).event_types.includes("camera_figures"), false);
   });
 });
 
@@ -421,6 +431,27 @@ describe("reduceMessage", () => {
     assert.deepEqual(moving.feed.map((i) => i.kind), ["motion_detected"]);
   });
 
+  it("reads the cameras of a statistics_update without analysis_rate, and ignores it from an older OpenEye", () => {
+    const state = reduceMessage(createState(), { type: "statistics_update", statistics: statistics() }, ALL);
+    assert.deepEqual(state.cameras.map((c) => c.camera_id), [FRONT, GARAGE]);
+    const older = statistics({
+      cameras: statistics().cameras.map((camera, i) => ({ ...camera, analysis_rate: [4.9, 0][i] })),
+    });
+    // The older figure changes nothing: the very same state comes back.
+    assert.equal(reduceMessage(state, { type: "statistics_update", statistics: older }, ALL), state);
+  });
+
+  it("ignores camera_figures pushes, which the card never asks for", () => {
+    const state = reduceMessage(createState(), { type: "statistics_update", statistics: statistics() }, ALL);
+    const figures = {
+      type: "camera_figures",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: "2026-11-25T10:21:00Z",
+      data: { analysis_rate: 4.9, frames: 120 },
+    };
+    assert.equal(reduceMessage(state, figures, ALL), state);
+  });
+
   it("applies the card's camera filter to events, cameras and the last recognition", () => {
     const fromGarage = recognized({ camera: GARAGE, name: "Ada" });
     const start = createState();
@@ -504,6 +535,77 @@ describe("reduceMessage", () => {
       ALL,
     );
     assert.equal(state.connectionId, "c2f0");
+  });
+});
+
+describe("strangers in the feed (one entry per visit)", () => {
+  const AT = "2026-11-25T10:21:00Z";
+  function stranger({ id = "u1", alert = true, at = AT, camera = FRONT } = {}) {
+    const data = { unknown_face_id: id, person_name: null, thumbnail: "/9j/AA", image_url: "/api/image_proxy/image.u?token=t" };
+    if (alert) data.alert = true;
+    return {
+      type: "camera_event",
+      event_type: "unknown_face",
+      camera: { camera_id: camera, name: camera === FRONT ? "Front door" : "Garage" },
+      timestamp: at,
+      data,
+    };
+  }
+  // What an older OpenEye sent after the camera_event of the same stranger.
+  function oldAlert({ id = "u1", at = AT, camera = FRONT } = {}) {
+    const data = { person_name: null, thumbnail: "/9j/AA" };
+    if (id !== null) data.unknown_face_id = id;
+    return {
+      type: "alert",
+      alert_type: "unknown_face",
+      camera: { camera_id: camera, name: camera === FRONT ? "Front door" : "Garage" },
+      timestamp: at,
+      message: "Unknown face at Front door",
+      data,
+    };
+  }
+  const feed = (messages, config = ALL) =>
+    messages.reduce((state, msg) => reduceMessage(state, msg, config), createState()).feed;
+
+  it("lists OpenEye's unknown_face push once, as an alert", () => {
+    const [entry, ...rest] = feed([stranger()]);
+    assert.deepEqual(rest, []);
+    assert.equal(entry.kind, "unknown_face");
+    assert.equal(entry.alert, true);
+    assert.equal(entry.unknown_face_id, "u1");
+    assert.equal(entry.image_url, "data:image/jpeg;base64,/9j/AA");
+    assert.equal(describeFeedItem(entry, "en"), "Unknown face");
+  });
+
+  it("lists an older OpenEye's camera_event and alert for the same stranger as one entry", () => {
+    const entries = feed([stranger({ alert: false }), oldAlert()]);
+    assert.deepEqual(entries.map((e) => [e.kind, e.unknown_face_id, e.alert]), [["unknown_face", "u1", true]]);
+    // In the other order too, and when the alert carries no unknown_face_id.
+    assert.equal(feed([oldAlert(), stranger({ alert: false })]).length, 1);
+    assert.equal(feed([stranger({ alert: false }), oldAlert({ id: null })]).length, 1);
+  });
+
+  it("keeps two strangers apart", () => {
+    const entries = feed([stranger({ id: "u1" }), stranger({ id: "u2", at: "2026-11-25T10:22:00Z" }), oldAlert({ id: "u1" })]);
+    assert.deepEqual(entries.map((e) => e.unknown_face_id), ["u2", "u1"]);
+  });
+
+  it("lists strangers when the card shows unknown faces, or alerts, and not otherwise", () => {
+    const alertsOnly = validateConfig({ feed_event_types: ["alert"] });
+    assert.equal(feed([stranger()], alertsOnly).length, 1);
+    // An older OpenEye marked only its alert push as one.
+    assert.deepEqual(feed([stranger({ alert: false }), oldAlert()], alertsOnly).map((e) => e.kind), ["unknown_face"]);
+    const unknownOnly = validateConfig({ feed_event_types: ["unknown_face"] });
+    assert.equal(feed([stranger({ alert: false }), oldAlert()], unknownOnly).length, 1);
+    const recognitionsOnly = validateConfig({ feed_event_types: ["face_recognized"] });
+    assert.deepEqual(feed([stranger(), stranger({ alert: false, id: "u2" }), oldAlert({ id: "u2" })], recognitionsOnly), []);
+  });
+
+  it("still lists other alerts, such as a camera that went down", () => {
+    const down = { ...oldAlert(), alert_type: "camera_down", message: "Front door is unavailable: timeout", data: {} };
+    const entries = feed([stranger(), down]);
+    assert.deepEqual(entries.map((e) => [e.kind, e.alert]), [["alert", true], ["unknown_face", true]]);
+    assert.equal(describeFeedItem(entries[0], "en"), "Alert: camera down: Front door is unavailable: timeout");
   });
 });
 

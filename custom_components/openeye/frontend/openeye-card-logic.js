@@ -40,6 +40,10 @@ export const CAMERA_STATUSES = Object.freeze([
   "failed",
   "ended",
 ]);
+// The pushes the card subscribes to, named explicitly: OpenEye may push other
+// kinds (camera_figures, for instance) that the card does not show, and an
+// explicit list keeps them off the wire. Every OpenEye version knows these three.
+export const SUBSCRIBED_PUSHES = Object.freeze(["statistics_update", "camera_event", "alert"]);
 export const DEFAULT_FEED_SIZE = 20;
 export const MAX_FEED_SIZE = 100;
 const MAX_TEXT = 200;
@@ -105,6 +109,18 @@ export function validateConfig(config) {
   }
   normalized.feed_event_types = types;
   return normalized;
+}
+
+/**
+ * The card's `openeye/subscribe` request: the pushes it shows, and its
+ * cameras when it is limited to some (the server then filters for it).
+ *
+ * @param {{camera_ids: string[]}} config A configuration from validateConfig.
+ */
+export function subscribeRequest(config) {
+  const request = { type: "openeye/subscribe", event_types: [...SUBSCRIBED_PUSHES] };
+  if (config.camera_ids.length > 0) request.camera_ids = [...config.camera_ids];
+  return request;
 }
 
 /** The configuration a new card starts with in the card picker: everything shown. */
@@ -482,17 +498,28 @@ export function normalizeCameraEvent(msg) {
   };
   // A recognition without a name says nothing; treat it as malformed.
   if (item.kind === "face_recognized" && item.person_name === null) return null;
+  if (item.kind === "unknown_face") {
+    item.unknown_face_id = cleanText(data.unknown_face_id);
+    // OpenEye pushes a stranger once per visit and marks that push as an
+    // alert; an older OpenEye sent a separate alert push instead.
+    item.alert = data.alert === true;
+  }
   return item;
 }
 
-/** An `alert` message checked and reduced to a feed entry (without id), else null. */
+/**
+ * An `alert` message checked and reduced to a feed entry (without id), else
+ * null. An older OpenEye's `unknown_face` alert, which repeated the stranger's
+ * camera_event, becomes that stranger's entry (kind unknown_face) so that
+ * applyStranger can tell that both name the same visit.
+ */
 export function normalizeAlert(msg) {
   if (!isPlainObject(msg) || typeof msg.alert_type !== "string") return null;
   const timestamp = cleanTimestamp(msg.timestamp);
   if (timestamp === null) return null;
   const camera = cameraRef(msg.camera);
   const data = isPlainObject(msg.data) ? msg.data : {};
-  return {
+  const item = {
     kind: "alert",
     alert_type: cleanText(msg.alert_type),
     camera_id: camera?.camera_id ?? null,
@@ -502,7 +529,50 @@ export function normalizeAlert(msg) {
     confidence: null,
     image_url: thumbnailSrc(data.thumbnail) ?? eventImageUrl(data.image_url, timestamp),
     message: cleanText(msg.message),
+    alert: true,
   };
+  if (item.alert_type !== "unknown_face") return item;
+  if (item.camera_id === null) return null;
+  return {
+    ...item,
+    kind: "unknown_face",
+    alert_type: null,
+    person_name: null,
+    message: null,
+    unknown_face_id: cleanText(data.unknown_face_id),
+  };
+}
+
+/**
+ * Whether two stranger entries are the same visit: the same unknown face id
+ * when both carry one, else the same camera at the same moment (both pushes
+ * of an older OpenEye carried the frame's timestamp).
+ */
+function sameStranger(a, b) {
+  if (a.unknown_face_id !== null && b.unknown_face_id !== null) {
+    return a.unknown_face_id === b.unknown_face_id;
+  }
+  return a.camera_id === b.camera_id && a.timestamp === b.timestamp;
+}
+
+/**
+ * Adds a stranger's visit to the feed once, whichever of its pushes comes:
+ * OpenEye's single `unknown_face` camera_event (an alert), or an older
+ * OpenEye's camera_event followed by an `unknown_face` alert. A second push
+ * for a visit already listed only marks that entry as an alert. A stranger is
+ * listed when the card shows unknown faces, or alerts and this is one.
+ */
+function applyStranger(state, item, config) {
+  const index = state.feed.findIndex((old) => old.kind === "unknown_face" && sameStranger(old, item));
+  if (index !== -1) {
+    if (!item.alert || state.feed[index].alert) return state;
+    const feed = [...state.feed];
+    feed[index] = { ...feed[index], alert: true };
+    return { ...state, feed };
+  }
+  const types = shownTypes(config);
+  if (!types.includes("unknown_face") && !(item.alert && types.includes("alert"))) return state;
+  return { ...state, ...pushFeed(state, item, config) };
 }
 
 function applyCameraEvent(state, msg, config) {
@@ -533,6 +603,7 @@ function applyCameraEvent(state, msg, config) {
       update({ cameras });
     }
   }
+  if (item.kind === "unknown_face") return applyStranger(next, item, config);
   if (shownTypes(config).includes(item.kind)) {
     update(pushFeed(next, item, config));
   }
@@ -543,6 +614,7 @@ function applyAlert(state, msg, config) {
   const item = normalizeAlert(msg);
   if (item === null) return state;
   if (item.camera_id !== null && !inFilter(config, item.camera_id)) return state;
+  if (item.kind === "unknown_face") return applyStranger(state, item, config);
   if (!shownTypes(config).includes("alert")) return state;
   return { ...state, ...pushFeed(state, item, config) };
 }
@@ -736,9 +808,10 @@ export function describeFeedItem(item, language) {
     case "motion_detected":
       return translate(language, "feed.motion_detected");
     case "alert": {
+      // Strangers are unknown_face entries, whichever push announced them.
       const head =
-        item.alert_type === "unknown_face" || item.alert_type === "camera_down"
-          ? translate(language, `feed.alert_${item.alert_type}`)
+        item.alert_type === "camera_down"
+          ? translate(language, "feed.alert_camera_down")
           : translate(language, "feed.alert");
       return item.message ? `${head}: ${item.message}` : head;
     }

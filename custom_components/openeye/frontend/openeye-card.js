@@ -39,6 +39,7 @@ import {
   normalizeUnknownFaces,
   reduceMessage,
   stubConfig,
+  subscribeRequest,
   timeZoneFor,
   validateConfig,
 } from "./openeye-card-logic.js";
@@ -101,7 +102,7 @@ const STYLE = `
   .feed-list .thumb { width: 40px; height: 40px; }
   .feed-body, .teach-body { display: flex; flex-direction: column; gap: 2px; min-width: 0; flex: 1; }
   .feed-meta { display: flex; flex-wrap: wrap; gap: 0 8px; font-size: 0.8em; color: var(--secondary-text-color); }
-  .feed-item[data-event-type="alert"] .feed-text { color: var(--error-color, #db4437); }
+  .feed-item[data-alert="true"] .feed-text { color: var(--error-color, #db4437); }
   .section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; }
   form, .row { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-end; margin: 4px 0 0; }
   label { display: flex; flex-direction: column; gap: 2px; font-size: 0.8em; color: var(--secondary-text-color); flex: 1 1 120px; min-width: 0; }
@@ -239,8 +240,7 @@ class OpenEyeCard extends HTMLElement {
   _maybeStart() {
     if (this._controller || !this._attached || !this._config || !this._hass?.connection) return;
     const connection = this._hass.connection;
-    const request = { type: "openeye/subscribe" };
-    if (this._config.camera_ids.length > 0) request.camera_ids = [...this._config.camera_ids];
+    const request = subscribeRequest(this._config);
     this._controllerConnection = connection;
     this._controller = new SubscriptionController({
       connection,
@@ -583,7 +583,8 @@ class OpenEyeCard extends HTMLElement {
         state.feed,
         (item) => item.id,
         (item) => this._createFeedItem(item, now),
-        () => {},
+        // An entry changes only when an older OpenEye's alert marks a stranger as one.
+        (node, item) => setAttr(node, "data-alert", item.alert ? "true" : null),
       );
       refs.feedEmpty.hidden = state.feed.length > 0;
     }
