@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 
 import { Window } from "happy-dom";
 
-import { flush } from "./fakes.mjs";
+import { FakeHaConnection, flush } from "./fakes.mjs";
 
 const window = new Window({ url: "http://localhost:8123/lovelace/0" });
 const frames = [];
@@ -70,37 +70,12 @@ function statistics(overrides = {}) {
   };
 }
 
-/** A fake Home Assistant: a connection whose subscribeMessage the test answers, and callWS. */
+/** A fake Home Assistant: a connection that behaves like the frontend's (see fakes.mjs), and callWS. */
 function fakeHass({ admin = false, language = "en", subscribe = "resolve", ws = {} } = {}) {
-  const listeners = new Map();
-  const connection = {
-    connected: true,
-    subscriptions: [],
-    addEventListener(type, fn) {
-      if (!listeners.has(type)) listeners.set(type, new Set());
-      listeners.get(type).add(fn);
-    },
-    removeEventListener(type, fn) {
-      listeners.get(type)?.delete(fn);
-    },
-    fire(type) {
-      this.connected = type !== "disconnected";
-      for (const fn of [...(listeners.get(type) ?? [])]) fn(this);
-    },
-    listenerCount() {
-      return [...listeners.values()].reduce((n, set) => n + set.size, 0);
-    },
-    subscribeMessage(callback, message, options) {
-      const sub = { callback, message, options, unsubscribed: 0 };
-      this.subscriptions.push(sub);
-      if (subscribe === "reject") {
-        return Promise.reject({ code: "too_many_subscriptions", message: "A user may hold at most 5" });
-      }
-      return Promise.resolve(() => {
-        sub.unsubscribed += 1;
-      });
-    },
-  };
+  const connection = new FakeHaConnection();
+  if (subscribe === "reject") {
+    connection.refusal = { code: "too_many_subscriptions", message: "A user may hold at most 5" };
+  }
   const calls = [];
   const hass = {
     connection,
@@ -136,6 +111,12 @@ const $$ = (card, testid) => [...card.shadowRoot.querySelectorAll(`[data-testid=
 
 function push(hass, message, index = -1) {
   hass.connection.subscriptions.at(index).callback(message);
+}
+
+/** Lets the card's timers of 0 ms run (it lets a subscription go a task later). */
+async function tick() {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await flush();
 }
 
 function recognized(name, camera = FRONT, secondsAgo = 0) {
@@ -176,7 +157,8 @@ describe("the card, Live", () => {
       event_types: ["statistics_update", "camera_event", "alert"],
       camera_ids: [FRONT],
     });
-    assert.deepEqual(hass.connection.subscriptions[0].options, { resubscribe: false });
+    // The library's default: it sets the subscription up again after a reconnect.
+    assert.equal(hass.connection.subscriptions[0].options, undefined);
     assert.equal($(card, "openeye-status").textContent, "Live");
     assert.equal($(card, "openeye-status").dataset.status, "live");
     assert.equal(card.shadowRoot.firstElementChild.nextElementSibling.localName, "ha-card");
@@ -315,21 +297,27 @@ describe("the card, Live", () => {
     card.remove();
   });
 
-  it("goes Connecting on disconnect, re-subscribes on ready, and unsubscribes when removed", async () => {
+  it("goes Connecting when the connection drops, Live again when the library has resubscribed, and lets go when removed", async () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card" }, hass);
-    const first = hass.connection.subscriptions[0];
-    hass.connection.fire("disconnected");
+    hass.connection.drop();
     runFrames();
     assert.equal($(card, "openeye-status").textContent, "Connecting");
-    hass.connection.fire("ready");
+    assert.equal($(card, "openeye-status").dataset.status, "connecting");
+    hass.connection.reconnect();
     await flush();
     runFrames();
-    assert.equal(hass.connection.subscriptions.length, 2);
     assert.equal($(card, "openeye-status").textContent, "Live");
+    // The library sent the request again; the card did not subscribe twice.
+    assert.equal(hass.connection.subscriptions.length, 2);
+    assert.equal(hass.connection.held, 1);
+    hass.connection.push({ type: "statistics_update", statistics: statistics({ known_people: 7 }) });
+    runFrames();
+    assert.equal($(card, "openeye-counter-known-people").textContent, "7");
     card.remove();
-    assert.equal(first.unsubscribed, 1);
-    assert.equal(hass.connection.subscriptions[1].unsubscribed, 1);
+    await tick();
+    assert.equal(hass.connection.held, 0);
+    assert.equal(hass.connection.staleUnsubscribes, 0);
     assert.equal(hass.connection.listenerCount(), 0);
   });
 
@@ -338,7 +326,7 @@ describe("the card, Live", () => {
     const card = await mount({ type: "custom:openeye-card" }, hass);
     assert.equal($(card, "openeye-status").textContent, "Live");
     assert.match($(card, "openeye-counters").textContent, /Bekannte Personen/);
-    hass.connection.fire("disconnected");
+    hass.connection.drop();
     runFrames();
     assert.equal($(card, "openeye-status").textContent, "Verbinde");
     card.remove();

@@ -6,9 +6,11 @@
  * step and no dependency. It is a plain custom element with a shadow root.
  *
  * Data comes from the frontend's own connection (`hass.connection`): an
- * `openeye/subscribe` subscription while it can be had ("Live"), else
- * `openeye/statistics` and OpenEye's entities every few seconds ("Polling"),
- * driven by SubscriptionController (openeye-card-status.js). Messages go
+ * `openeye/subscribe` subscription while it can be had ("Live"), which the
+ * frontend's connection library keeps across reconnects ("Connecting" while it
+ * does), else `openeye/statistics` and OpenEye's entities every few seconds
+ * ("Polling"), as SubscriptionController (openeye-card-status.js) decides.
+ * Messages go
  * through the pure reducers of openeye-card-logic.js; the DOM is updated in at
  * most one pass per animation frame, part by part, only where the state
  * object of that part changed.
@@ -244,10 +246,10 @@ class OpenEyeCard extends HTMLElement {
     this._controllerConnection = connection;
     this._controller = new SubscriptionController({
       connection,
-      // resubscribe: false because the controller, not the library, decides
-      // when to subscribe again (and learns when that fails).
-      subscribe: (onMessage) =>
-        connection.subscribeMessage(onMessage, request, { resubscribe: false }),
+      // The library's default (resubscribe) sets the subscription up again
+      // after every reconnect; a fresh copy of the request each time, since
+      // the library writes the command id into the message it sends.
+      subscribe: (onMessage) => connection.subscribeMessage(onMessage, { ...request }),
       poll: () => this._poll(),
       onMessage: (msg) => this._onMessage(msg),
       onStatus: (status, snapshot) => {
