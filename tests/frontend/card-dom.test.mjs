@@ -130,14 +130,15 @@ function recognized(name, camera = FRONT, secondsAgo = 0) {
 }
 
 describe("registration", () => {
-  it("defines the card and its editor and offers the card in the picker", async () => {
+  it("defines the card and offers it in the picker, with Home Assistant's form as its editor", async () => {
     const Card = customElements.get("openeye-card");
     assert.ok(Card);
-    assert.ok(customElements.get("openeye-card-editor"));
     const entry = window.customCards.find((card) => card.type === "openeye-card");
     assert.equal(entry.name, "OpenEye");
     assert.equal(entry.preview, true);
-    assert.equal(Card.getConfigElement().localName, "openeye-card-editor");
+    // Home Assistant renders getConfigForm() only when there is no getConfigElement().
+    assert.equal(Card.getConfigElement, undefined);
+    assert.ok(Array.isArray(Card.getConfigForm().schema));
     assert.deepEqual(Card.getStubConfig(), { type: "custom:openeye-card" });
     const card = document.createElement("openeye-card");
     assert.throws(() => card.setConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
@@ -510,29 +511,109 @@ describe("teaching (administrators only)", () => {
   });
 });
 
-describe("the editor", () => {
-  it("lists OpenEye's cameras and announces each change as config-changed", async () => {
-    const editor = document.createElement("openeye-card-editor");
-    const hass = fakeHass({ ws: { "openeye/statistics": statistics() } });
-    editor.hass = hass;
-    editor.setConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } });
-    document.body.append(editor);
-    await flush();
-    const changes = [];
-    editor.addEventListener("config-changed", (event) => changes.push(event.detail.config));
-    const boxes = [...editor.shadowRoot.querySelectorAll('[data-testid="openeye-editor-camera"]')];
-    assert.deepEqual(boxes.map((b) => b.dataset.cameraId), [FRONT, GARAGE]);
-    assert.deepEqual(boxes.map((b) => b.checked), [false, false]);
-    boxes[1].click();
-    editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').click();
-    assert.deepEqual(changes, [
-      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE] },
-      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE], show_feed: false },
+describe("the editor (Home Assistant's form)", () => {
+  const form = () => customElements.get("openeye-card").getConfigForm();
+  // The selectors Home Assistant's ha-selector knows itself; any other type is
+  // rendered as the element ha-selector-<type>, which the card must define.
+  const BUILT_IN = new Set(["text", "boolean", "number"]);
+
+  it("describes every option with a selector Home Assistant renders", () => {
+    const { schema } = form();
+    assert.deepEqual(schema.map((item) => item.name), [
+      "title",
+      "camera_ids",
+      "show_counters",
+      "show_last_recognition",
+      "show_cameras",
+      "show_feed",
+      "show_teach",
+      "feed_size",
+      "feed_event_types",
     ]);
-    // Home Assistant answers with setConfig: the controls follow.
-    editor.setConfig(changes.at(-1));
-    assert.equal(editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').checked, false);
-    assert.equal(editor.shadowRoot.querySelector(`[data-camera-id="${GARAGE}"]`).checked, true);
-    editor.remove();
+    for (const item of schema) {
+      const [type] = Object.keys(item.selector);
+      if (!BUILT_IN.has(type)) assert.ok(customElements.get(`ha-selector-${type}`), `ha-selector-${type} is defined`);
+    }
+    // An absent switch shows its default: every part is shown.
+    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true]);
+    assert.deepEqual(schema.find((item) => item.name === "feed_size").selector.number, { min: 1, max: 100, step: 1, mode: "box" });
+    assert.equal(schema.find((item) => item.name === "feed_size").default, 20);
+  });
+
+  it("labels the options in the page's language and keeps Home Assistant's editor from taking an invalid configuration", () => {
+    const { schema, computeLabel, computeHelper, assertConfig } = form();
+    const byName = (name) => schema.find((item) => item.name === name);
+    document.documentElement.lang = "de";
+    try {
+      assert.equal(computeLabel(byName("show_feed")), "Live-Ereignisse");
+      assert.equal(computeLabel(byName("camera_ids")), "Kameras");
+      assert.equal(computeHelper(byName("camera_ids")), "Ist keine angehakt, zeigt die Karte alle Kameras.");
+    } finally {
+      document.documentElement.lang = "en";
+    }
+    assert.equal(computeLabel(byName("feed_size")), "Events in the feed");
+    assert.equal(computeHelper(byName("feed_size")), undefined);
+    assert.doesNotThrow(() => assertConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } }));
+    assert.throws(() => assertConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
+  });
+
+  /** A selector element as Home Assistant's ha-selector makes it: properties set, then attached. */
+  async function selector(type, { hass, value, label = "Label", helper } = {}) {
+    const element = document.createElement(`ha-selector-${type}`);
+    Object.assign(element, { hass, value, label, helper, disabled: false });
+    document.body.append(element);
+    const changes = [];
+    element.addEventListener("value-changed", (event) => {
+      assert.equal(event.bubbles && event.composed, true, "the event reaches ha-form through the shadow root");
+      changes.push(event.detail.value);
+      // Home Assistant answers every change with the new value.
+      element.value = event.detail.value;
+    });
+    await flush();
+    return { element, changes, boxes: () => [...element.shadowRoot.querySelectorAll('input[type="checkbox"]')] };
+  }
+
+  it("lists OpenEye's cameras to choose from, and a chosen camera OpenEye no longer knows", async () => {
+    const hass = fakeHass({ ws: { "openeye/statistics": statistics() } });
+    const { element, changes, boxes } = await selector("openeye_cameras", { hass, value: ["01JDGONE"], helper: "Hint" });
+    assert.deepEqual(boxes().map((b) => [b.dataset.cameraId, b.checked]), [[FRONT, false], [GARAGE, false], ["01JDGONE", true]]);
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/statistics"]);
+    boxes()[1].click();
+    boxes()[0].click();
+    boxes()[2].click();
+    // In the order the editor lists the cameras.
+    assert.deepEqual(changes, [[GARAGE, "01JDGONE"], [FRONT, GARAGE, "01JDGONE"], [FRONT, GARAGE]]);
+    // The one gone from OpenEye is gone from the list once unticked.
+    assert.deepEqual(boxes().map((b) => b.dataset.cameraId), [FRONT, GARAGE]);
+    boxes()[0].click();
+    boxes()[1].click();
+    assert.equal(changes.at(-1), undefined, "no camera ticked: no option, which means every camera");
+    assert.equal(element.shadowRoot.querySelector(".hint").textContent, "Hint");
+    element.remove();
+  });
+
+  it("says when OpenEye's cameras cannot be listed", async () => {
+    const hass = fakeHass({ language: "fr" });
+    const { element } = await selector("openeye_cameras", { hass });
+    const status = element.shadowRoot.querySelector('[data-testid="openeye-editor-cameras-status"]');
+    assert.equal(status.className, "status error");
+    assert.match(status.textContent, /OpenEye n’est pas chargé/);
+    element.remove();
+  });
+
+  it("ticks the default feed event types when the option is absent and drops the option when they come back", async () => {
+    const hass = fakeHass();
+    const { element, changes, boxes } = await selector("openeye_feed_event_types", { hass });
+    const ticked = () => boxes().filter((b) => b.checked).map((b) => b.dataset.testid);
+    assert.deepEqual(ticked(), ["openeye-editor-event-face-recognized", "openeye-editor-event-unknown-face", "openeye-editor-event-alert"]);
+    const detected = element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]');
+    detected.click();
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"]]);
+    // The same box is kept (and with it the keyboard focus) when the value comes back.
+    assert.equal(element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]'), detected);
+    detected.click();
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"], undefined]);
+    assert.equal(element.shadowRoot.querySelector(".label").textContent, "Label");
+    element.remove();
   });
 });

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  applyEditorChange,
   applyEntityCounters,
   applyStatistics,
   buildAssignRequest,
@@ -33,6 +32,8 @@ import {
   subscribeRequest,
   thumbnailSrc,
   timeZoneFor,
+  toggleCamera,
+  toggleFeedEventType,
   validateConfig,
 } from "../../custom_components/openeye/frontend/openeye-card-logic.js";
 
@@ -187,67 +188,36 @@ describe("cardSize", () => {
   });
 });
 
-describe("applyEditorChange", () => {
-  const base = deepFreeze({ type: "custom:openeye-card", grid_options: { columns: 6 } });
-
-  it("sets and clears the title without touching other options", () => {
-    const titled = applyEditorChange(base, { kind: "title", value: "Front" });
-    assert.deepEqual(titled, { type: "custom:openeye-card", grid_options: { columns: 6 }, title: "Front" });
-    assert.deepEqual(applyEditorChange(titled, { kind: "title", value: "  " }), base);
+describe("editor toggles", () => {
+  it("ticks and unticks cameras in the editor's order, and leaves no list when none is ticked", () => {
+    const order = [FRONT, GARAGE];
+    const garage = toggleCamera(undefined, GARAGE, true, order);
+    assert.deepEqual(garage, [GARAGE]);
+    const both = toggleCamera(garage, FRONT, true, order);
+    assert.deepEqual(both, [FRONT, GARAGE]);
+    assert.deepEqual(toggleCamera(both, GARAGE, false, order), [FRONT]);
+    assert.equal(toggleCamera([FRONT], FRONT, false, order), undefined);
+    // A chosen camera OpenEye no longer lists can be unticked; the value given is never changed.
+    const chosen = deepFreeze(["01JDGONE", FRONT]);
+    assert.deepEqual(toggleCamera(chosen, "01JDGONE", false, order), [FRONT]);
+    assert.deepEqual(chosen, ["01JDGONE", FRONT]);
   });
 
-  it("ticks and unticks cameras in the editor's order and drops the list when empty", () => {
-    const available = [FRONT, GARAGE];
-    const garage = applyEditorChange(base, { kind: "camera", camera_id: GARAGE, checked: true, available });
-    assert.deepEqual(garage.camera_ids, [GARAGE]);
-    const both = applyEditorChange(garage, { kind: "camera", camera_id: FRONT, checked: true, available });
-    assert.deepEqual(both.camera_ids, [FRONT, GARAGE]);
-    const front = applyEditorChange(both, { kind: "camera", camera_id: GARAGE, checked: false, available });
-    assert.deepEqual(front.camera_ids, [FRONT]);
-    const none = applyEditorChange(front, { kind: "camera", camera_id: FRONT, checked: false, available });
-    assert.equal("camera_ids" in none, false);
-    assert.deepEqual(none.grid_options, { columns: 6 });
-  });
-
-  it("writes show_<part>: false when a part is hidden and removes it when shown again", () => {
-    const hidden = applyEditorChange(base, { kind: "part", part: "feed", checked: false });
-    assert.equal(hidden.show_feed, false);
-    assert.equal(validateConfig(hidden).show_feed, false);
-    const shown = applyEditorChange(hidden, { kind: "part", part: "feed", checked: true });
-    assert.equal("show_feed" in shown, false);
-    assert.deepEqual(applyEditorChange(base, { kind: "part", part: "nonsense", checked: false }), base);
-  });
-
-  it("takes a feed size from the number field and ignores invalid ones", () => {
-    assert.equal(applyEditorChange(base, { kind: "feed_size", value: "50" }).feed_size, 50);
-    assert.equal("feed_size" in applyEditorChange({ ...base, feed_size: 50 }, { kind: "feed_size", value: "20" }), false);
-    for (const value of ["0", "abc", "101", "2.5", ""]) {
-      assert.deepEqual(applyEditorChange({ ...base, feed_size: 50 }, { kind: "feed_size", value }).feed_size, 50);
-    }
-  });
-
-  it("toggles feed event types, keeping the YAML short at the default", () => {
-    const withDetected = applyEditorChange(base, { kind: "feed_event_type", event_type: "face_detected", checked: true });
-    assert.deepEqual(withDetected.feed_event_types, ["face_detected", "face_recognized", "unknown_face", "alert"]);
-    const back = applyEditorChange(withDetected, { kind: "feed_event_type", event_type: "face_detected", checked: false });
-    assert.equal("feed_event_types" in back, false);
-    const withMotion = applyEditorChange(base, { kind: "feed_event_type", event_type: "motion_detected", checked: true });
-    assert.deepEqual(withMotion.feed_event_types, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
-    assert.deepEqual(validateConfig(withMotion).feed_event_types, withMotion.feed_event_types);
-  });
-
-  it("never mutates the configuration it is given and always yields a valid one", () => {
-    const frozen = deepFreeze({ type: "custom:openeye-card", camera_ids: [FRONT], show_cameras: false });
-    const next = applyEditorChange(frozen, { kind: "camera", camera_id: GARAGE, checked: true });
-    assert.deepEqual(frozen.camera_ids, [FRONT]);
-    assert.deepEqual(next.camera_ids, [FRONT, GARAGE]);
-    assert.doesNotThrow(() => validateConfig(next));
+  it("toggles feed event types from the defaults, leaving no list when the defaults come back", () => {
+    const withDetected = toggleFeedEventType(undefined, "face_detected", true);
+    assert.deepEqual(withDetected, ["face_detected", "face_recognized", "unknown_face", "alert"]);
+    assert.equal(toggleFeedEventType(withDetected, "face_detected", false), undefined);
+    const withMotion = toggleFeedEventType(undefined, "motion_detected", true);
+    assert.deepEqual(withMotion, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
+    assert.deepEqual(validateConfig({ feed_event_types: withMotion }).feed_event_types, withMotion);
+    assert.deepEqual(toggleFeedEventType(["alert"], "alert", false), []);
+    assert.deepEqual(toggleFeedEventType(["alert"], "explosion", true), ["alert"]);
   });
 });
 
 describe("editorCameraChoices", () => {
-  it("lists OpenEye's cameras, ticks the configured ones, and keeps unknown configured ids", () => {
-    const choices = editorCameraChoices(statistics().cameras, { camera_ids: [GARAGE, "01JDGONE"] });
+  it("lists OpenEye's cameras, ticks the chosen ones, and keeps chosen ids OpenEye no longer knows", () => {
+    const choices = editorCameraChoices(statistics().cameras, [GARAGE, "01JDGONE"]);
     assert.deepEqual(choices, [
       { camera_id: FRONT, name: "Front door", checked: false, known: true },
       { camera_id: GARAGE, name: "Garage", checked: true, known: true },
@@ -256,7 +226,7 @@ describe("editorCameraChoices", () => {
   });
 
   it("skips malformed cameras", () => {
-    assert.deepEqual(editorCameraChoices([null, { name: "no id" }, 5], {}), []);
+    assert.deepEqual(editorCameraChoices([null, { name: "no id" }, 5], undefined), []);
   });
 });
 

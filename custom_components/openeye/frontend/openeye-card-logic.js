@@ -129,86 +129,55 @@ export function stubConfig() {
 }
 
 /**
- * The configuration after one change made in the visual editor. It never
- * mutates `config`, keeps the options it does not touch (grid_options, …) and
- * leaves out options equal to their defaults so that the YAML stays short.
+ * The card's `camera_ids` after one camera was ticked or unticked in the
+ * editor, in the order the editor lists the cameras (`order`); undefined when
+ * none is left, which means every camera and keeps the YAML short.
  *
- * change is one of:
- *   {kind: "title", value}
- *   {kind: "camera", camera_id, checked, available?: [ids in display order]}
- *   {kind: "part", part, checked}
- *   {kind: "feed_size", value}
- *   {kind: "feed_event_type", event_type, checked}
+ * @param {unknown} ids The current value (a list of camera ids, or nothing).
+ * @param {string} cameraId
+ * @param {boolean} checked
+ * @param {string[]} [order] The camera ids in the editor's order.
+ * @returns {string[]|undefined}
  */
-export function applyEditorChange(config, change) {
-  const next = { ...(isPlainObject(config) ? config : {}) };
-  if (next.type === undefined) next.type = CARD_TYPE;
-  if (!isPlainObject(change)) return next;
-  switch (change.kind) {
-    case "title": {
-      const value = typeof change.value === "string" ? change.value : "";
-      if (value.trim() === "") delete next.title;
-      else next.title = value;
-      return next;
-    }
-    case "camera": {
-      if (typeof change.camera_id !== "string" || change.camera_id === "") return next;
-      const current = Array.isArray(next.camera_ids) ? next.camera_ids : [];
-      let ids = current.filter((id) => id !== change.camera_id);
-      if (change.checked) ids.push(change.camera_id);
-      if (Array.isArray(change.available)) {
-        // Keep the cameras in the order the editor lists them.
-        const order = change.available;
-        ids = [
-          ...order.filter((id) => ids.includes(id)),
-          ...ids.filter((id) => !order.includes(id)),
-        ];
-      }
-      if (ids.length === 0) delete next.camera_ids;
-      else next.camera_ids = ids;
-      return next;
-    }
-    case "part": {
-      if (!PARTS.includes(change.part)) return next;
-      const key = `show_${change.part}`;
-      if (change.checked) delete next[key];
-      else next[key] = false;
-      return next;
-    }
-    case "feed_size": {
-      const value = typeof change.value === "string" ? Number(change.value) : change.value;
-      if (!Number.isInteger(value) || value < 1 || value > MAX_FEED_SIZE) return next;
-      if (value === DEFAULT_FEED_SIZE) delete next.feed_size;
-      else next.feed_size = value;
-      return next;
-    }
-    case "feed_event_type": {
-      if (!FEED_EVENT_TYPES.includes(change.event_type)) return next;
-      const current = Array.isArray(next.feed_event_types)
-        ? next.feed_event_types
-        : DEFAULT_FEED_EVENT_TYPES;
-      const set = new Set(current.filter((type) => type !== change.event_type));
-      if (change.checked) set.add(change.event_type);
-      const types = FEED_EVENT_TYPES.filter((type) => set.has(type));
-      const isDefault =
-        types.length === DEFAULT_FEED_EVENT_TYPES.length &&
-        types.every((type) => DEFAULT_FEED_EVENT_TYPES.includes(type));
-      if (isDefault) delete next.feed_event_types;
-      else next.feed_event_types = types;
-      return next;
-    }
-    default:
-      return next;
-  }
+export function toggleCamera(ids, cameraId, checked, order = []) {
+  const current = Array.isArray(ids) ? ids.filter((id) => typeof id === "string") : [];
+  const chosen = current.filter((id) => id !== cameraId);
+  if (checked && typeof cameraId === "string" && cameraId !== "") chosen.push(cameraId);
+  const ordered = [...order.filter((id) => chosen.includes(id)), ...chosen.filter((id) => !order.includes(id))];
+  return ordered.length === 0 ? undefined : ordered;
+}
+
+/**
+ * The card's `feed_event_types` after one type was ticked or unticked in the
+ * editor. No value means the default types; the result is undefined when it
+ * is the default again, which keeps the YAML short.
+ *
+ * @param {unknown} types The current value (a list of event types, or nothing).
+ * @param {string} eventType
+ * @param {boolean} checked
+ * @returns {string[]|undefined}
+ */
+export function toggleFeedEventType(types, eventType, checked) {
+  const current = shownTypes({ feed_event_types: types });
+  const set = new Set(current.filter((type) => type !== eventType));
+  if (checked && FEED_EVENT_TYPES.includes(eventType)) set.add(eventType);
+  const next = FEED_EVENT_TYPES.filter((type) => set.has(type));
+  const isDefault =
+    next.length === DEFAULT_FEED_EVENT_TYPES.length &&
+    next.every((type) => DEFAULT_FEED_EVENT_TYPES.includes(type));
+  return isDefault ? undefined : next;
 }
 
 /**
  * The cameras the editor offers: OpenEye's cameras (from openeye/statistics)
- * in their order, then any id of the configuration that OpenEye no longer
- * knows (so that it can be unticked), each with whether it is ticked.
+ * in their order, then any chosen id that OpenEye no longer knows (so that it
+ * can be unticked), each with whether it is ticked.
+ *
+ * @param {unknown} cameras `cameras` of an openeye/statistics result.
+ * @param {unknown} chosenIds The card's `camera_ids`.
  */
-export function editorCameraChoices(cameras, config) {
-  const chosen = Array.isArray(config?.camera_ids) ? config.camera_ids : [];
+export function editorCameraChoices(cameras, chosenIds) {
+  const chosen = Array.isArray(chosenIds) ? chosenIds : [];
   const choices = [];
   const seen = new Set();
   for (const raw of Array.isArray(cameras) ? cameras : []) {

@@ -10,13 +10,13 @@
  * frontend's connection library keeps across reconnects ("Connecting" while it
  * does), else `openeye/statistics` and OpenEye's entities every few seconds
  * ("Polling"), as SubscriptionController (openeye-card-status.js) decides.
- * Messages go
- * through the pure reducers of openeye-card-logic.js; the DOM is updated in at
- * most one pass per animation frame, part by part, only where the state
- * object of that part changed.
+ * Messages go through the pure reducers of openeye-card-logic.js; the DOM is
+ * updated in at most one pass per animation frame, part by part, only where
+ * the state object of that part changed. The visual editor is Home
+ * Assistant's own form, described by openeye-card-editor.js.
  */
 
-import "./openeye-card-editor.js";
+import { configForm } from "./openeye-card-editor.js";
 import { faceImage, h, reconcile, setAttr, setImage, setText } from "./openeye-card-dom.js";
 import { resolveLanguage, translator } from "./openeye-card-i18n.js";
 import {
@@ -130,8 +130,9 @@ const COUNTERS = [
 ];
 
 class OpenEyeCard extends HTMLElement {
-  static getConfigElement() {
-    return document.createElement("openeye-card-editor");
+  /** The visual editor: Home Assistant's own form (see openeye-card-editor.js). */
+  static getConfigForm() {
+    return configForm();
   }
 
   static getStubConfig() {
