@@ -831,45 +831,45 @@ export function buildDeleteRequest(personId) {
   return { type: "openeye/people/delete", person_id: personId };
 }
 
-/** The people of an `openeye/people/list` result, checked and sorted by name. */
-export function normalizePeople(result, language) {
-  const list = Array.isArray(result?.people) ? result.people : [];
-  const people = [];
+/**
+ * The entries of a list from OpenEye that are objects with a usable id under
+ * `idKey`, the first of each id only, each made into what the card keeps by
+ * `make(raw, id)`.
+ */
+function entriesById(list, idKey, make) {
+  const entries = [];
   const seen = new Set();
-  for (const raw of list) {
+  for (const raw of Array.isArray(list) ? list : []) {
     if (!isPlainObject(raw)) continue;
-    const id = cleanText(raw.person_id);
+    const id = cleanText(raw[idKey]);
     if (id === null || seen.has(id)) continue;
     seen.add(id);
-    people.push({
-      person_id: id,
-      name: cleanText(raw.name) ?? id,
-      encodings: cleanCount(raw.encodings),
-      thumbnail: thumbnailSrc(raw.thumbnail),
-    });
+    entries.push(make(raw, id));
   }
+  return entries;
+}
+
+/** The people of an `openeye/people/list` result, checked and sorted by name. */
+export function normalizePeople(result, language) {
+  const people = entriesById(result?.people, "person_id", (raw, id) => ({
+    person_id: id,
+    name: cleanText(raw.name) ?? id,
+    encodings: cleanCount(raw.encodings),
+    thumbnail: thumbnailSrc(raw.thumbnail),
+  }));
   const collator = new Intl.Collator(language, { sensitivity: "base" });
   return people.sort((a, b) => collator.compare(a.name, b.name));
 }
 
 /** The faces of an `openeye/unknown/list` result, checked, newest first. */
 export function normalizeUnknownFaces(result) {
-  const list = Array.isArray(result?.unknown_faces) ? result.unknown_faces : [];
-  const faces = [];
-  const seen = new Set();
-  for (const raw of list) {
-    if (!isPlainObject(raw)) continue;
-    const id = cleanText(raw.unknown_id);
-    if (id === null || seen.has(id)) continue;
-    seen.add(id);
-    faces.push({
-      unknown_id: id,
-      camera_id: cleanText(raw.camera_id),
-      camera_name: cleanText(raw.camera_name) ?? cleanText(raw.camera_id),
-      timestamp: cleanTimestamp(raw.timestamp),
-      thumbnail: thumbnailSrc(raw.thumbnail),
-    });
-  }
+  const faces = entriesById(result?.unknown_faces, "unknown_id", (raw, id) => ({
+    unknown_id: id,
+    camera_id: cleanText(raw.camera_id),
+    camera_name: cleanText(raw.camera_name) ?? cleanText(raw.camera_id),
+    timestamp: cleanTimestamp(raw.timestamp),
+    thumbnail: thumbnailSrc(raw.thumbnail),
+  }));
   return faces.sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
 }
 
