@@ -11,6 +11,7 @@
 
 export const FALLBACK_LANGUAGE = "en";
 
+/** The card's strings: by language, then by key. */
 export const STRINGS = Object.freeze({
   en: {
     "card.title": "OpenEye",

@@ -129,6 +129,12 @@ const COUNTERS = [
   ["unknown_faces_today", "openeye-counter-unknown-faces-today"],
 ];
 
+/**
+ * The card element. Home Assistant calls setConfig, sets `hass` on every
+ * change, asks for its size, and takes its editor from getConfigForm; the
+ * element starts its live updates while it is in the page and stops them,
+ * leaving nothing behind, when it leaves.
+ */
 class OpenEyeCard extends HTMLElement {
   /** The visual editor: Home Assistant's own form (see openeye-card-editor.js). */
   static getConfigForm() {
