@@ -14,7 +14,14 @@
  *    refused (too_many_subscriptions); it polls, and its numbers still change.
  * 3. Live again: one client lets its subscription go and the card returns to
  *    Live by itself, without a reload.
- * 4. A user who is not an administrator sees the card Live without the
+ * 4. The editor: Home Assistant's own form (the card's getConfigForm) shows
+ *    the card's options, with OpenEye's camera offered by the card's camera
+ *    selector; choosing it and saving gives the card a camera filter.
+ * 5. Reconnects: the page's socket drops and the frontend's connection
+ *    library sets the card's subscription up again (never Polling, one new
+ *    subscription, pushes arrive); then Home Assistant restarts: the card goes
+ *    Connecting and back to Live by itself, without a reload.
+ * 6. A user who is not an administrator sees the card Live without the
  *    teaching controls.
  *
  * A new recognition is made through the public actions: Lin-Manuel Miranda is
@@ -45,6 +52,9 @@ const RECOGNITION_TIMEOUT_MS = 60000;
 const RECOVERY_TIMEOUT_MS = 60000;
 // Pushes arrive at once and polls every 5 s: both well within this.
 const EVENT_TIMEOUT_MS = 20000;
+// Home Assistant stops, starts again with OpenEye and its camera on two busy
+// cores, and the card retries with back-off of at most 30 s.
+const RESTART_TIMEOUT_MS = 240000;
 // Flags for a closed network: no background traffic, no QUIC, no updates.
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -60,13 +70,18 @@ function step(message) {
   console.log(`  - ${message}`);
 }
 
-/** Calls an action through the REST API with the owner's token. */
-async function callService(service, data) {
-  const response = await fetch(`${state.url}/api/services/openeye/${service}`, {
+/** Calls an action of any domain through the REST API with the owner's token. */
+function callAction(domain, service, data) {
+  return fetch(`${state.url}/api/services/${domain}/${service}`, {
     method: "POST",
     headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
     body: JSON.stringify(data),
   });
+}
+
+/** Calls one of OpenEye's actions and checks that it succeeded. */
+async function callService(service, data) {
+  const response = await callAction("openeye", service, data);
   assert.equal(response.status, 200, `openeye.${service} answered ${response.status}: ${await response.text()}`);
 }
 
@@ -128,6 +143,15 @@ async function openClients(context) {
     { wsUrl: `${state.url.replace(/^http/, "ws")}/api/websocket`, token: state.token },
   );
   return {
+    /** The ids of the OpenEye subscriptions there are now, and their camera filters. */
+    async subscriptions() {
+      return page.evaluate(async () => {
+        const client = await window.openeyeConnect();
+        const connections = await client.command({ type: "openeye/connections" });
+        client.socket.close();
+        return connections.subscriptions.map((sub) => ({ id: sub.connection_id, camera_ids: sub.camera_ids }));
+      });
+    },
     /** How many OpenEye subscriptions the owner holds, as the server counts them. */
     async held() {
       return page.evaluate(async () => {
@@ -169,6 +193,12 @@ async function openClients(context) {
     async releaseOne() {
       await page.evaluate(() => window.openeyeHolders.shift().socket.close());
     },
+    /** Closes every holding connection. */
+    async releaseAll() {
+      await page.evaluate(() => {
+        for (const holder of window.openeyeHolders.splice(0)) holder.socket.close();
+      });
+    },
     async close() {
       await page.close();
     },
@@ -201,6 +231,22 @@ function card(page) {
     number,
     recognizedItems: page.locator('[data-testid="openeye-feed-item"][data-event-type="face_recognized"]'),
   };
+}
+
+/**
+ * Records every status the card shows from now on (a MutationObserver on its
+ * status badge), so that a state held for a moment only is seen too.
+ * Returns a function that reads the list.
+ */
+async function watchStatus(page) {
+  await page.getByTestId("openeye-status").evaluate((badge) => {
+    window.openeyeStatuses = [badge.dataset.status];
+    new MutationObserver(() => window.openeyeStatuses.push(badge.dataset.status)).observe(badge, {
+      attributes: true,
+      attributeFilter: ["data-status"],
+    });
+  });
+  return () => page.evaluate(() => window.openeyeStatuses);
 }
 
 async function screenshot(page, name) {
@@ -309,6 +355,61 @@ try {
   );
   step("one subscription was freed and the card returned to Live by itself; pushes arrive again");
   await screenshot(page, "3-live-again.png");
+  await clients.releaseAll();
+
+  // The editor ----------------------------------------------------------
+  await page.goto(`${state.url}${state.dashboard}?edit=1`);
+  await page.getByRole("button", { name: "Edit", exact: true }).first().click({ timeout: LOAD_TIMEOUT_MS });
+  const cameraBox = page.getByTestId("openeye-editor-camera");
+  await cameraBox.first().waitFor({ timeout: LOAD_TIMEOUT_MS });
+  assert.equal(await cameraBox.count(), 1, "the editor offers OpenEye's one camera");
+  const cameraId = await cameraBox.getAttribute("data-camera-id");
+  assert.equal(await cameraBox.isChecked(), false, "no camera filter yet");
+  // Home Assistant's selectors show the options the form describes, in the card's words.
+  await page.getByText("Teach (administrators only)").waitFor({ timeout: EVENT_TIMEOUT_MS });
+  await page.getByText("Events in the feed").first().waitFor({ timeout: EVENT_TIMEOUT_MS });
+  assert.equal(await page.getByTestId("openeye-editor-event-face-recognized").isChecked(), true);
+  assert.equal(await page.getByTestId("openeye-editor-event-motion-detected").isChecked(), false);
+  await cameraBox.check();
+  await screenshot(page, "4-editor.png");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await cameraBox.waitFor({ state: "detached", timeout: EVENT_TIMEOUT_MS });
+  await page.goto(`${state.url}${state.dashboard}`);
+  await view.statusIs("live", "Live");
+  await until(
+    () => clients.subscriptions(),
+    (subs) => subs.length === 1 && JSON.stringify(subs[0].camera_ids) === JSON.stringify([cameraId]),
+    EVENT_TIMEOUT_MS,
+    "the card's subscription to name the chosen camera",
+  );
+  step("Home Assistant's form edits the card: the camera chosen in the card's selector filters its subscription");
+
+  // Reconnects ----------------------------------------------------------
+  const statuses = await watchStatus(page);
+  const [before] = await clients.subscriptions();
+  await page.evaluate(async () => (await window.hassConnection).conn.socket.close());
+  await until(
+    () => clients.subscriptions(),
+    (subs) => subs.length === 1 && subs[0].id !== before.id,
+    RECOVERY_TIMEOUT_MS,
+    "the library to set the card's subscription up again, once",
+  );
+  await callService("remove_person", { person: LIN });
+  await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "a push after the socket dropped");
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the next push");
+  assert.equal(await view.status.getAttribute("data-status"), "live");
+  assert.ok(!(await statuses()).includes("polling"), `never Polling: ${JSON.stringify(await statuses())}`);
+  step(`the socket dropped and the library resubscribed the card by itself (statuses ${JSON.stringify(await statuses())})`);
+
+  const restarting = await watchStatus(page);
+  // Home Assistant may stop before it answers.
+  await callAction("homeassistant", "restart", {}).catch(() => {});
+  await until(restarting, (seen) => seen.includes("connecting"), RESTART_TIMEOUT_MS, "Connecting while Home Assistant restarts");
+  await view.statusIs("live", "Live", RESTART_TIMEOUT_MS);
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the figures after the restart");
+  step(`Home Assistant restarted and the card came back to Live by itself (statuses ${JSON.stringify(await restarting())})`);
+  await screenshot(page, "5-after-restart.png");
 
   // A user who is not an administrator ----------------------------------
   // In a browser of their own (no shared tokens). The owner's page is closed
@@ -326,7 +427,7 @@ try {
     await until(() => viewerCard.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the viewer's counters");
     assert.equal(await viewerPage.getByTestId("openeye-teach").count(), 0, "no teaching controls for a plain user");
     step("a user who is not an administrator sees the card Live, without the teaching controls");
-    await screenshot(viewerPage, "4-viewer.png");
+    await screenshot(viewerPage, "6-viewer.png");
   } finally {
     await viewerContext.close();
   }
