@@ -19,8 +19,14 @@
  *    selector; choosing it and saving gives the card a camera filter.
  * 5. Reconnects: the page's socket drops and the frontend's connection
  *    library sets the card's subscription up again (never Polling, one new
- *    subscription, pushes arrive); then Home Assistant restarts: the card goes
- *    Connecting and back to Live by itself, without a reload.
+ *    subscription, pushes arrive). Then what a Home Assistant restart does to
+ *    the card: the page cannot reach Home Assistant for a while (Connecting),
+ *    and when it can again OpenEye is not loaded yet, so the library's
+ *    resubscription is refused, which the library does not report: the card
+ *    subscribes anew, is refused (Polling, "OpenEye is not set up"), and goes
+ *    Live by itself once OpenEye is back, without a reload. (Home Assistant
+ *    itself is not restarted: since 2025 it exits with code 100 and leaves
+ *    starting again to a supervisor, which these checks do not have.)
  * 6. A user who is not an administrator sees the card Live without the
  *    teaching controls.
  *
@@ -52,9 +58,12 @@ const RECOGNITION_TIMEOUT_MS = 60000;
 const RECOVERY_TIMEOUT_MS = 60000;
 // Pushes arrive at once and polls every 5 s: both well within this.
 const EVENT_TIMEOUT_MS = 20000;
-// Home Assistant stops, starts again with OpenEye and its camera on two busy
-// cores, and the card retries with back-off of at most 30 s.
-const RESTART_TIMEOUT_MS = 240000;
+// How long the page is kept from reaching Home Assistant: the library retries
+// every few seconds meanwhile.
+const OUTAGE_MS = 6000;
+// OpenEye loads again with its camera on two busy cores, and the card waits
+// 10 s for a resubscription's greeting and retries with back-off of at most 30 s.
+const RELOAD_TIMEOUT_MS = 120000;
 // Flags for a closed network: no background traffic, no QUIC, no updates.
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -70,18 +79,13 @@ function step(message) {
   console.log(`  - ${message}`);
 }
 
-/** Calls an action of any domain through the REST API with the owner's token. */
-function callAction(domain, service, data) {
-  return fetch(`${state.url}/api/services/${domain}/${service}`, {
+/** Calls an action through the REST API with the owner's token. */
+async function callService(service, data) {
+  const response = await fetch(`${state.url}/api/services/openeye/${service}`, {
     method: "POST",
     headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
     body: JSON.stringify(data),
   });
-}
-
-/** Calls one of OpenEye's actions and checks that it succeeded. */
-async function callService(service, data) {
-  const response = await callAction("openeye", service, data);
   assert.equal(response.status, 200, `openeye.${service} answered ${response.status}: ${await response.text()}`);
 }
 
@@ -151,6 +155,17 @@ async function openClients(context) {
         client.socket.close();
         return connections.subscriptions.map((sub) => ({ id: sub.connection_id, camera_ids: sub.camera_ids }));
       });
+    },
+    /** Unloads OpenEye's entry (as while Home Assistant starts) or loads it again. */
+    async setOpenEyeLoaded(loaded) {
+      await page.evaluate(
+        async ({ entryId, disabled }) => {
+          const client = await window.openeyeConnect();
+          await client.command({ type: "config_entries/disable", entry_id: entryId, disabled_by: disabled });
+          client.socket.close();
+        },
+        { entryId: state.entry_id, disabled: loaded ? null : "user" },
+      );
     },
     /** How many OpenEye subscriptions the owner holds, as the server counts them. */
     async held() {
@@ -359,20 +374,23 @@ try {
 
   // The editor ----------------------------------------------------------
   await page.goto(`${state.url}${state.dashboard}?edit=1`);
-  await page.getByRole("button", { name: "Edit", exact: true }).first().click({ timeout: LOAD_TIMEOUT_MS });
+  // The card's Edit button, found by its place: its label is a translation
+  // that the frontend may still be loading.
+  await page.locator("hui-card-options mwc-button").first().click({ timeout: LOAD_TIMEOUT_MS });
   const cameraBox = page.getByTestId("openeye-editor-camera");
   await cameraBox.first().waitFor({ timeout: LOAD_TIMEOUT_MS });
   assert.equal(await cameraBox.count(), 1, "the editor offers OpenEye's one camera");
   const cameraId = await cameraBox.getAttribute("data-camera-id");
   assert.equal(await cameraBox.isChecked(), false, "no camera filter yet");
   // Home Assistant's selectors show the options the form describes, in the card's words.
-  await page.getByText("Teach (administrators only)").waitFor({ timeout: EVENT_TIMEOUT_MS });
+  await page.getByText("Teach (administrators only)").first().waitFor({ timeout: EVENT_TIMEOUT_MS });
   await page.getByText("Events in the feed").first().waitFor({ timeout: EVENT_TIMEOUT_MS });
   assert.equal(await page.getByTestId("openeye-editor-event-face-recognized").isChecked(), true);
   assert.equal(await page.getByTestId("openeye-editor-event-motion-detected").isChecked(), false);
   await cameraBox.check();
   await screenshot(page, "4-editor.png");
-  await page.getByRole("button", { name: "Save", exact: true }).click();
+  // The dialog's own button (the card in its preview has Save buttons too).
+  await page.locator("hui-dialog-edit-card mwc-button").filter({ hasText: /^\s*Save\s*$/ }).click();
   await cameraBox.waitFor({ state: "detached", timeout: EVENT_TIMEOUT_MS });
   await page.goto(`${state.url}${state.dashboard}`);
   await view.statusIs("live", "Live");
@@ -402,14 +420,31 @@ try {
   assert.ok(!(await statuses()).includes("polling"), `never Polling: ${JSON.stringify(await statuses())}`);
   step(`the socket dropped and the library resubscribed the card by itself (statuses ${JSON.stringify(await statuses())})`);
 
-  const restarting = await watchStatus(page);
-  // Home Assistant may stop before it answers.
-  await callAction("homeassistant", "restart", {}).catch(() => {});
-  await until(restarting, (seen) => seen.includes("connecting"), RESTART_TIMEOUT_MS, "Connecting while Home Assistant restarts");
-  await view.statusIs("live", "Live", RESTART_TIMEOUT_MS);
-  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the figures after the restart");
-  step(`Home Assistant restarted and the card came back to Live by itself (statuses ${JSON.stringify(await restarting())})`);
-  await screenshot(page, "5-after-restart.png");
+  let reachable = false;
+  await page.routeWebSocket(/\/api\/websocket$/, (socket) => {
+    if (reachable) socket.connectToServer();
+    else socket.close();
+  });
+  await page.evaluate(async () => (await window.hassConnection).conn.socket.close());
+  await clients.setOpenEyeLoaded(false);
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+  assert.equal(await view.status.getAttribute("data-status"), "connecting", "Connecting while Home Assistant is out of reach");
+  reachable = true;
+  // The frontend may also build the dashboard's cards anew once it is back;
+  // the card it shows then must come to the same end.
+  await view.statusIs("polling", "Polling", RELOAD_TIMEOUT_MS);
+  const unloaded = await page.getByTestId("openeye-status-hint").textContent();
+  assert.match(unloaded, /OpenEye is not set up/);
+  await clients.setOpenEyeLoaded(true);
+  await view.statusIs("live", "Live", RELOAD_TIMEOUT_MS);
+  await until(() => clients.subscriptions(), (subs) => subs.length === 1, EVENT_TIMEOUT_MS, "one subscription, nothing left behind");
+  await callService("remove_person", { person: LIN });
+  await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "a push after OpenEye came back");
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the next push");
+  await page.unrouteAll();
+  step(`out of reach (Connecting), then back while OpenEye was not loaded: "${unloaded.trim()}"; Live again by itself with one subscription`);
+  await screenshot(page, "5-live-after-outage.png");
 
   // A user who is not an administrator ----------------------------------
   // In a browser of their own (no shared tokens). The owner's page is closed
