@@ -552,7 +552,8 @@ describe("the editor (Home Assistant's form)", () => {
       document.documentElement.lang = "en";
     }
     assert.equal(computeLabel(byName("feed_size")), "Events in the feed");
-    assert.equal(computeHelper(byName("feed_size")), undefined);
+    assert.equal(computeHelper(byName("feed_size")), "20 when left empty.");
+    assert.equal(computeHelper(byName("show_feed")), undefined);
     assert.doesNotThrow(() => assertConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } }));
     assert.throws(() => assertConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
   });

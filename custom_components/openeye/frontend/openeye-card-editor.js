@@ -79,8 +79,12 @@ export function configForm() {
       { name: "feed_event_types", selector: { [FEED_EVENT_TYPES_SELECTOR]: {} } },
     ],
     computeLabel: (schema) => (LABELS[schema.name] ? translate(pageLanguage(), LABELS[schema.name]) : undefined),
-    computeHelper: (schema) =>
-      schema.name === "camera_ids" ? translate(pageLanguage(), "editor.cameras_hint") : undefined,
+    computeHelper: (schema) => {
+      if (schema.name === "camera_ids") return translate(pageLanguage(), "editor.cameras_hint");
+      // Home Assistant's number field shows its default only while it has the focus.
+      if (schema.name === "feed_size") return translate(pageLanguage(), "editor.feed_size_hint", { count: DEFAULT_FEED_SIZE });
+      return undefined;
+    },
     assertConfig: (config) => {
       validateConfig(config);
     },
