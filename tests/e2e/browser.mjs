@@ -264,8 +264,21 @@ async function watchStatus(page) {
   return () => page.evaluate(() => window.openeyeStatuses);
 }
 
+/**
+ * Saves a screenshot of the page once the card's face images have loaded:
+ * a feed entry's face arrives a moment after the push that names it, and a
+ * screenshot taken before shows an empty grey square where the face belongs.
+ * An image that fails is hidden by the card, so it counts as done.
+ */
 async function screenshot(page, name) {
   const file = path.join(artifacts, name);
+  const faces = page.locator('img[data-testid^="openeye-"]');
+  await until(
+    () => faces.evaluateAll((images) => images.filter((image) => !image.hidden && image.src && !image.complete).length),
+    (loading) => loading === 0,
+    EVENT_TIMEOUT_MS,
+    `the card's face images to load before ${name}`,
+  );
   await page.screenshot({ path: file, fullPage: true });
   step(`screenshot ${path.relative(process.cwd(), file)}`);
 }
@@ -294,6 +307,10 @@ try {
   page.on("pageerror", (error) => pageErrors.push(error));
   page.on("console", (message) => {
     if (message.type() === "error") console.log(`    browser console: ${message.text()}`);
+  });
+  // The console names a refused request's status but not its address.
+  page.on("response", (response) => {
+    if (response.status() >= 400) console.log(`    browser request: ${response.status()} ${new URL(response.url()).pathname}`);
   });
   const clients = await openClients(context);
 
