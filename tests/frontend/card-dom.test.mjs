@@ -203,7 +203,7 @@ describe("the card, Live", () => {
     assert.equal(items.length, 1);
     assert.equal(items[0].dataset.eventType, "face_recognized");
     assert.equal(items[0].dataset.cameraId, GARAGE);
-    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Ada recognised (80%)");
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Ada recognized (80%)");
     assert.equal(items[0].querySelector('[data-testid="openeye-feed-camera"]').textContent, "Garage");
     assert.match(items[0].querySelector('[data-testid="openeye-feed-time"]').textContent, /^\d{2}:\d{2}:\d{2}/);
     assert.match(items[0].querySelector('[data-testid="openeye-feed-image"]').getAttribute("src"), /token=Ada&openeye_ts=/);
@@ -219,8 +219,8 @@ describe("the card, Live", () => {
     assert.equal(runFrames(), 1);
     const items = $$(card, "openeye-feed-item");
     assert.equal(items.length, 20);
-    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "P999 recognised (80%)");
-    assert.equal(items[19].querySelector('[data-testid="openeye-feed-text"]').textContent, "P980 recognised (80%)");
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "P999 recognized (80%)");
+    assert.equal(items[19].querySelector('[data-testid="openeye-feed-text"]').textContent, "P980 recognized (80%)");
     // Existing entries are kept as they are when new ones arrive.
     const keep = items[0];
     push(hass, recognized("Newest"));
@@ -228,7 +228,7 @@ describe("the card, Live", () => {
     const after = $$(card, "openeye-feed-item");
     assert.equal(after.length, 20);
     assert.equal(after[1], keep);
-    assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognised (80%)");
+    assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognized (80%)");
     card.remove();
   });
 
@@ -277,7 +277,7 @@ describe("the card, Live", () => {
     push(hass, { type: "statistics_update", statistics: statistics({ last_recognition: { ...statistics().last_recognition, person_name: markup } }) });
     runFrames();
     const [item] = $$(card, "openeye-feed-item");
-    assert.equal(item.querySelector('[data-testid="openeye-feed-text"]').textContent, `${markup} recognised (80%)`);
+    assert.equal(item.querySelector('[data-testid="openeye-feed-text"]').textContent, `${markup} recognized (80%)`);
     assert.equal($(card, "openeye-last-recognition-name").textContent, markup);
     assert.equal(card.shadowRoot.querySelectorAll("b").length, 0);
     assert.equal([...card.shadowRoot.querySelectorAll("img")].filter((img) => img.getAttribute("src") === "x").length, 0);

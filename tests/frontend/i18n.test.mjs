@@ -55,9 +55,9 @@ describe("translate", () => {
   });
 
   it("fills in placeholders and leaves unknown ones visible", () => {
-    assert.equal(translate("en", "feed.face_recognized", { name: "Ada" }), "Ada recognised");
+    assert.equal(translate("en", "feed.face_recognized", { name: "Ada" }), "Ada recognized");
     assert.equal(translate("de", "camera.faces_in_view", { count: 0 }), "Gesichter im Bild: 0");
-    assert.equal(translate("en", "feed.face_recognized", {}), "{name} recognised");
+    assert.equal(translate("en", "feed.face_recognized", {}), "{name} recognized");
   });
 
   it("uses the singular of a counted noun where the language's plural rules say one", () => {

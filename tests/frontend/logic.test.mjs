@@ -686,7 +686,7 @@ describe("formatting", () => {
 
   it("describes feed entries in the user's language", () => {
     const state = reduceMessage(createState(), recognized({ name: "Ada", confidence: 0.7 }), ALL);
-    assert.equal(describeFeedItem(state.feed[0], "en"), "Ada recognised (70%)");
+    assert.equal(describeFeedItem(state.feed[0], "en"), "Ada recognized (70%)");
     assert.equal(describeFeedItem(state.feed[0], "de"), "Ada erkannt (70\u00a0%)");
     assert.equal(describeFeedItem({ kind: "unknown_face" }, "fr"), "Visage inconnu");
     assert.equal(

@@ -903,7 +903,7 @@ if (!customElements.get(CARD_TAG)) {
     window.customCards.push({
       type: CARD_TAG,
       name: "OpenEye",
-      description: "Face recognition at a glance: who was recognised, cameras, a live feed, and teaching new faces.",
+      description: "Face recognition at a glance: who was recognized, cameras, a live feed, and teaching new faces.",
       preview: true,
       documentationURL: "https://github.com/openeye-ha/openeye",
     });
