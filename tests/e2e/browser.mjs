@@ -265,10 +265,13 @@ async function watchStatus(page) {
 }
 
 /**
- * Saves a screenshot of the page once the card's face images have loaded:
- * a feed entry's face arrives a moment after the push that names it, and a
- * screenshot taken before shows an empty grey square where the face belongs.
- * An image that fails is hidden by the card, so it counts as done.
+ * Saves a screenshot of the page once the card's face images are loaded and
+ * decoded. A feed entry can arrive just before the screenshot (the clip keeps
+ * playing); its face, a data: URL decoded asynchronously, was then captured as
+ * an empty grey square even though the image had loaded. An entry that arrives
+ * while the screenshot is being taken can still show so: this narrows the
+ * window, it cannot close it. An image that fails is hidden by the card, so it
+ * counts as done.
  */
 async function screenshot(page, name) {
   const file = path.join(artifacts, name);
@@ -278,6 +281,9 @@ async function screenshot(page, name) {
     (loading) => loading === 0,
     EVENT_TIMEOUT_MS,
     `the card's face images to load before ${name}`,
+  );
+  await faces.evaluateAll((images) =>
+    Promise.all(images.filter((image) => !image.hidden && image.src).map((image) => image.decode().catch(() => {}))),
   );
   await page.screenshot({ path: file, fullPage: true });
   step(`screenshot ${path.relative(process.cwd(), file)}`);
