@@ -14,7 +14,20 @@
  *    refused (too_many_subscriptions); it polls, and its numbers still change.
  * 3. Live again: one client lets its subscription go and the card returns to
  *    Live by itself, without a reload.
- * 4. A user who is not an administrator sees the card Live without the
+ * 4. The editor: Home Assistant's own form (the card's getConfigForm) shows
+ *    the card's options, with OpenEye's camera offered by the card's camera
+ *    selector; choosing it and saving gives the card a camera filter.
+ * 5. Reconnects: the page's socket drops and the frontend's connection
+ *    library sets the card's subscription up again (never Polling, one new
+ *    subscription, pushes arrive). Then what a Home Assistant restart does to
+ *    the card: the page cannot reach Home Assistant for a while (Connecting),
+ *    and when it can again OpenEye is not loaded yet, so the library's
+ *    resubscription is refused, which the library does not report: the card
+ *    subscribes anew, is refused (Polling, "OpenEye is not set up"), and goes
+ *    Live by itself once OpenEye is back, without a reload. (Home Assistant
+ *    itself is not restarted: since 2025 it exits with code 100 and leaves
+ *    starting again to a supervisor, which these checks do not have.)
+ * 6. A user who is not an administrator sees the card Live without the
  *    teaching controls.
  *
  * A new recognition is made through the public actions: Lin-Manuel Miranda is
@@ -45,6 +58,12 @@ const RECOGNITION_TIMEOUT_MS = 60000;
 const RECOVERY_TIMEOUT_MS = 60000;
 // Pushes arrive at once and polls every 5 s: both well within this.
 const EVENT_TIMEOUT_MS = 20000;
+// How long the page is kept from reaching Home Assistant: the library retries
+// every few seconds meanwhile.
+const OUTAGE_MS = 6000;
+// OpenEye loads again with its camera on two busy cores, and the card waits
+// 10 s for a resubscription's greeting and retries with back-off of at most 30 s.
+const RELOAD_TIMEOUT_MS = 120000;
 // Flags for a closed network: no background traffic, no QUIC, no updates.
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -128,6 +147,26 @@ async function openClients(context) {
     { wsUrl: `${state.url.replace(/^http/, "ws")}/api/websocket`, token: state.token },
   );
   return {
+    /** The ids of the OpenEye subscriptions there are now, and their camera filters. */
+    async subscriptions() {
+      return page.evaluate(async () => {
+        const client = await window.openeyeConnect();
+        const connections = await client.command({ type: "openeye/connections" });
+        client.socket.close();
+        return connections.subscriptions.map((sub) => ({ id: sub.connection_id, camera_ids: sub.camera_ids }));
+      });
+    },
+    /** Unloads OpenEye's entry (as while Home Assistant starts) or loads it again. */
+    async setOpenEyeLoaded(loaded) {
+      await page.evaluate(
+        async ({ entryId, disabled }) => {
+          const client = await window.openeyeConnect();
+          await client.command({ type: "config_entries/disable", entry_id: entryId, disabled_by: disabled });
+          client.socket.close();
+        },
+        { entryId: state.entry_id, disabled: loaded ? null : "user" },
+      );
+    },
     /** How many OpenEye subscriptions the owner holds, as the server counts them. */
     async held() {
       return page.evaluate(async () => {
@@ -169,6 +208,12 @@ async function openClients(context) {
     async releaseOne() {
       await page.evaluate(() => window.openeyeHolders.shift().socket.close());
     },
+    /** Closes every holding connection. */
+    async releaseAll() {
+      await page.evaluate(() => {
+        for (const holder of window.openeyeHolders.splice(0)) holder.socket.close();
+      });
+    },
     async close() {
       await page.close();
     },
@@ -203,8 +248,43 @@ function card(page) {
   };
 }
 
+/**
+ * Records every status the card shows from now on (a MutationObserver on its
+ * status badge), so that a state held for a moment only is seen too.
+ * Returns a function that reads the list.
+ */
+async function watchStatus(page) {
+  await page.getByTestId("openeye-status").evaluate((badge) => {
+    window.openeyeStatuses = [badge.dataset.status];
+    new MutationObserver(() => window.openeyeStatuses.push(badge.dataset.status)).observe(badge, {
+      attributes: true,
+      attributeFilter: ["data-status"],
+    });
+  });
+  return () => page.evaluate(() => window.openeyeStatuses);
+}
+
+/**
+ * Saves a screenshot of the page once the card's face images are loaded and
+ * decoded. A feed entry can arrive just before the screenshot (the clip keeps
+ * playing); its face, a data: URL decoded asynchronously, was then captured as
+ * an empty grey square even though the image had loaded. An entry that arrives
+ * while the screenshot is being taken can still show so: this narrows the
+ * window, it cannot close it. An image that fails is hidden by the card, so it
+ * counts as done.
+ */
 async function screenshot(page, name) {
   const file = path.join(artifacts, name);
+  const faces = page.locator('img[data-testid^="openeye-"]');
+  await until(
+    () => faces.evaluateAll((images) => images.filter((image) => !image.hidden && image.src && !image.complete).length),
+    (loading) => loading === 0,
+    EVENT_TIMEOUT_MS,
+    `the card's face images to load before ${name}`,
+  );
+  await faces.evaluateAll((images) =>
+    Promise.all(images.filter((image) => !image.hidden && image.src).map((image) => image.decode().catch(() => {}))),
+  );
   await page.screenshot({ path: file, fullPage: true });
   step(`screenshot ${path.relative(process.cwd(), file)}`);
 }
@@ -233,6 +313,10 @@ try {
   page.on("pageerror", (error) => pageErrors.push(error));
   page.on("console", (message) => {
     if (message.type() === "error") console.log(`    browser console: ${message.text()}`);
+  });
+  // The console names a refused request's status but not its address.
+  page.on("response", (response) => {
+    if (response.status() >= 400) console.log(`    browser request: ${response.status()} ${new URL(response.url()).pathname}`);
   });
   const clients = await openClients(context);
 
@@ -309,6 +393,81 @@ try {
   );
   step("one subscription was freed and the card returned to Live by itself; pushes arrive again");
   await screenshot(page, "3-live-again.png");
+  await clients.releaseAll();
+
+  // The editor ----------------------------------------------------------
+  await page.goto(`${state.url}${state.dashboard}?edit=1`);
+  // The card's Edit button, found by its place: its label is a translation
+  // that the frontend may still be loading.
+  await page.locator("hui-card-options mwc-button").first().click({ timeout: LOAD_TIMEOUT_MS });
+  const cameraBox = page.getByTestId("openeye-editor-camera");
+  await cameraBox.first().waitFor({ timeout: LOAD_TIMEOUT_MS });
+  assert.equal(await cameraBox.count(), 1, "the editor offers OpenEye's one camera");
+  const cameraId = await cameraBox.getAttribute("data-camera-id");
+  assert.equal(await cameraBox.isChecked(), false, "no camera filter yet");
+  // Home Assistant's selectors show the options the form describes, in the card's words.
+  await page.getByText("Teach (administrators only)").first().waitFor({ timeout: EVENT_TIMEOUT_MS });
+  await page.getByText("Events in the feed").first().waitFor({ timeout: EVENT_TIMEOUT_MS });
+  assert.equal(await page.getByTestId("openeye-editor-event-face-recognized").isChecked(), true);
+  assert.equal(await page.getByTestId("openeye-editor-event-motion-detected").isChecked(), false);
+  await cameraBox.check();
+  await screenshot(page, "4-editor.png");
+  // The dialog's own button (the card in its preview has Save buttons too).
+  await page.locator("hui-dialog-edit-card mwc-button").filter({ hasText: /^\s*Save\s*$/ }).click();
+  await cameraBox.waitFor({ state: "detached", timeout: EVENT_TIMEOUT_MS });
+  await page.goto(`${state.url}${state.dashboard}`);
+  await view.statusIs("live", "Live");
+  await until(
+    () => clients.subscriptions(),
+    (subs) => subs.length === 1 && JSON.stringify(subs[0].camera_ids) === JSON.stringify([cameraId]),
+    EVENT_TIMEOUT_MS,
+    "the card's subscription to name the chosen camera",
+  );
+  step("Home Assistant's form edits the card: the camera chosen in the card's selector filters its subscription");
+
+  // Reconnects ----------------------------------------------------------
+  const statuses = await watchStatus(page);
+  const [before] = await clients.subscriptions();
+  await page.evaluate(async () => (await window.hassConnection).conn.socket.close());
+  await until(
+    () => clients.subscriptions(),
+    (subs) => subs.length === 1 && subs[0].id !== before.id,
+    RECOVERY_TIMEOUT_MS,
+    "the library to set the card's subscription up again, once",
+  );
+  await callService("remove_person", { person: LIN });
+  await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "a push after the socket dropped");
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the next push");
+  assert.equal(await view.status.getAttribute("data-status"), "live");
+  assert.ok(!(await statuses()).includes("polling"), `never Polling: ${JSON.stringify(await statuses())}`);
+  step(`the socket dropped and the library resubscribed the card by itself (statuses ${JSON.stringify(await statuses())})`);
+
+  let reachable = false;
+  await page.routeWebSocket(/\/api\/websocket$/, (socket) => {
+    if (reachable) socket.connectToServer();
+    else socket.close();
+  });
+  await page.evaluate(async () => (await window.hassConnection).conn.socket.close());
+  await clients.setOpenEyeLoaded(false);
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+  assert.equal(await view.status.getAttribute("data-status"), "connecting", "Connecting while Home Assistant is out of reach");
+  reachable = true;
+  // The frontend may also build the dashboard's cards anew once it is back;
+  // the card it shows then must come to the same end.
+  await view.statusIs("polling", "Polling", RELOAD_TIMEOUT_MS);
+  const unloaded = await page.getByTestId("openeye-status-hint").textContent();
+  assert.match(unloaded, /OpenEye is not set up/);
+  await clients.setOpenEyeLoaded(true);
+  await view.statusIs("live", "Live", RELOAD_TIMEOUT_MS);
+  await until(() => clients.subscriptions(), (subs) => subs.length === 1, EVENT_TIMEOUT_MS, "one subscription, nothing left behind");
+  await callService("remove_person", { person: LIN });
+  await until(() => view.number("known-people"), (n) => n === 1, EVENT_TIMEOUT_MS, "a push after OpenEye came back");
+  await callService("enroll_face", { name: LIN, image_path: LIN_PHOTO });
+  await until(() => view.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the next push");
+  await page.unrouteAll();
+  step(`out of reach (Connecting), then back while OpenEye was not loaded: "${unloaded.trim()}"; Live again by itself with one subscription`);
+  await screenshot(page, "5-live-after-outage.png");
 
   // A user who is not an administrator ----------------------------------
   // In a browser of their own (no shared tokens). The owner's page is closed
@@ -326,7 +485,7 @@ try {
     await until(() => viewerCard.number("known-people"), (n) => n === 2, EVENT_TIMEOUT_MS, "the viewer's counters");
     assert.equal(await viewerPage.getByTestId("openeye-teach").count(), 0, "no teaching controls for a plain user");
     step("a user who is not an administrator sees the card Live, without the teaching controls");
-    await screenshot(viewerPage, "4-viewer.png");
+    await screenshot(viewerPage, "6-viewer.png");
   } finally {
     await viewerContext.close();
   }

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 
 import { Window } from "happy-dom";
 
-import { flush } from "./fakes.mjs";
+import { FakeHaConnection, flush } from "./fakes.mjs";
 
 const window = new Window({ url: "http://localhost:8123/lovelace/0" });
 const frames = [];
@@ -63,44 +63,19 @@ function statistics(overrides = {}) {
     },
     watching: { subscriptions: 1, users: 1 },
     cameras: [
-      { camera_id: FRONT, name: "Front door", status: "streaming", faces_in_view: 1, motion: true, analysis_rate: 4.9, last_person: "Lin-Manuel Miranda" },
-      { camera_id: GARAGE, name: "Garage", status: "failed", faces_in_view: 0, motion: false, analysis_rate: 0, last_person: null },
+      { camera_id: FRONT, name: "Front door", status: "streaming", faces_in_view: 1, motion: true, last_person: "Lin-Manuel Miranda" },
+      { camera_id: GARAGE, name: "Garage", status: "failed", faces_in_view: 0, motion: false, last_person: null },
     ],
     ...overrides,
   };
 }
 
-/** A fake Home Assistant: a connection whose subscribeMessage the test answers, and callWS. */
+/** A fake Home Assistant: a connection that behaves like the frontend's (see fakes.mjs), and callWS. */
 function fakeHass({ admin = false, language = "en", subscribe = "resolve", ws = {} } = {}) {
-  const listeners = new Map();
-  const connection = {
-    connected: true,
-    subscriptions: [],
-    addEventListener(type, fn) {
-      if (!listeners.has(type)) listeners.set(type, new Set());
-      listeners.get(type).add(fn);
-    },
-    removeEventListener(type, fn) {
-      listeners.get(type)?.delete(fn);
-    },
-    fire(type) {
-      this.connected = type !== "disconnected";
-      for (const fn of [...(listeners.get(type) ?? [])]) fn(this);
-    },
-    listenerCount() {
-      return [...listeners.values()].reduce((n, set) => n + set.size, 0);
-    },
-    subscribeMessage(callback, message, options) {
-      const sub = { callback, message, options, unsubscribed: 0 };
-      this.subscriptions.push(sub);
-      if (subscribe === "reject") {
-        return Promise.reject({ code: "too_many_subscriptions", message: "A user may hold at most 5" });
-      }
-      return Promise.resolve(() => {
-        sub.unsubscribed += 1;
-      });
-    },
-  };
+  const connection = new FakeHaConnection();
+  if (subscribe === "reject") {
+    connection.refusal = { code: "too_many_subscriptions", message: "A user may hold at most 5" };
+  }
   const calls = [];
   const hass = {
     connection,
@@ -138,6 +113,12 @@ function push(hass, message, index = -1) {
   hass.connection.subscriptions.at(index).callback(message);
 }
 
+/** Lets the card's timers of 0 ms run (it lets a subscription go a task later). */
+async function tick() {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await flush();
+}
+
 function recognized(name, camera = FRONT, secondsAgo = 0) {
   return {
     type: "camera_event",
@@ -149,14 +130,15 @@ function recognized(name, camera = FRONT, secondsAgo = 0) {
 }
 
 describe("registration", () => {
-  it("defines the card and its editor and offers the card in the picker", async () => {
+  it("defines the card and offers it in the picker, with Home Assistant's form as its editor", async () => {
     const Card = customElements.get("openeye-card");
     assert.ok(Card);
-    assert.ok(customElements.get("openeye-card-editor"));
     const entry = window.customCards.find((card) => card.type === "openeye-card");
     assert.equal(entry.name, "OpenEye");
     assert.equal(entry.preview, true);
-    assert.equal(Card.getConfigElement().localName, "openeye-card-editor");
+    // Home Assistant renders getConfigForm() only when there is no getConfigElement().
+    assert.equal(Card.getConfigElement, undefined);
+    assert.ok(Array.isArray(Card.getConfigForm().schema));
     assert.deepEqual(Card.getStubConfig(), { type: "custom:openeye-card" });
     const card = document.createElement("openeye-card");
     assert.throws(() => card.setConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
@@ -170,8 +152,14 @@ describe("the card, Live", () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card", camera_ids: [FRONT] }, hass);
     assert.equal(hass.connection.subscriptions.length, 1);
-    assert.deepEqual(hass.connection.subscriptions[0].message, { type: "openeye/subscribe", camera_ids: [FRONT] });
-    assert.deepEqual(hass.connection.subscriptions[0].options, { resubscribe: false });
+    // The three pushes the card shows, named so that others (camera_figures) stay away.
+    assert.deepEqual(hass.connection.subscriptions[0].message, {
+      type: "openeye/subscribe",
+      event_types: ["statistics_update", "camera_event", "alert"],
+      camera_ids: [FRONT],
+    });
+    // The library's default: it sets the subscription up again after a reconnect.
+    assert.equal(hass.connection.subscriptions[0].options, undefined);
     assert.equal($(card, "openeye-status").textContent, "Live");
     assert.equal($(card, "openeye-status").dataset.status, "live");
     assert.equal(card.shadowRoot.firstElementChild.nextElementSibling.localName, "ha-card");
@@ -215,7 +203,7 @@ describe("the card, Live", () => {
     assert.equal(items.length, 1);
     assert.equal(items[0].dataset.eventType, "face_recognized");
     assert.equal(items[0].dataset.cameraId, GARAGE);
-    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Ada recognised (80%)");
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Ada recognized (80%)");
     assert.equal(items[0].querySelector('[data-testid="openeye-feed-camera"]').textContent, "Garage");
     assert.match(items[0].querySelector('[data-testid="openeye-feed-time"]').textContent, /^\d{2}:\d{2}:\d{2}/);
     assert.match(items[0].querySelector('[data-testid="openeye-feed-image"]').getAttribute("src"), /token=Ada&openeye_ts=/);
@@ -231,8 +219,8 @@ describe("the card, Live", () => {
     assert.equal(runFrames(), 1);
     const items = $$(card, "openeye-feed-item");
     assert.equal(items.length, 20);
-    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "P999 recognised (80%)");
-    assert.equal(items[19].querySelector('[data-testid="openeye-feed-text"]').textContent, "P980 recognised (80%)");
+    assert.equal(items[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "P999 recognized (80%)");
+    assert.equal(items[19].querySelector('[data-testid="openeye-feed-text"]').textContent, "P980 recognized (80%)");
     // Existing entries are kept as they are when new ones arrive.
     const keep = items[0];
     push(hass, recognized("Newest"));
@@ -240,7 +228,44 @@ describe("the card, Live", () => {
     const after = $$(card, "openeye-feed-item");
     assert.equal(after.length, 20);
     assert.equal(after[1], keep);
-    assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognised (80%)");
+    assert.equal(after[0].querySelector('[data-testid="openeye-feed-text"]').textContent, "Newest recognized (80%)");
+    card.remove();
+  });
+
+  it("lists a stranger once, as an alert, whether OpenEye sends one push or an older OpenEye two", async () => {
+    const hass = fakeHass();
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const at = new Date().toISOString();
+    const unknown = (id, alert) => ({
+      type: "camera_event",
+      event_type: "unknown_face",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: at,
+      data: { unknown_face_id: id, person_name: null, thumbnail: "/9j/AA", ...(alert ? { alert: true } : {}) },
+    });
+    push(hass, unknown("u-new", true));
+    runFrames();
+    let items = $$(card, "openeye-feed-item");
+    assert.deepEqual(items.map((i) => [i.dataset.eventType, i.dataset.alert]), [["unknown_face", "true"]]);
+
+    // An older OpenEye: the camera_event first, then an alert for the same face.
+    push(hass, unknown("u-old", false));
+    runFrames();
+    items = $$(card, "openeye-feed-item");
+    assert.equal(items[0].dataset.alert, undefined);
+    push(hass, {
+      type: "alert",
+      alert_type: "unknown_face",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: at,
+      message: "Unknown face at Front door",
+      data: { unknown_face_id: "u-old", thumbnail: "/9j/AA" },
+    });
+    runFrames();
+    items = $$(card, "openeye-feed-item");
+    assert.equal(items.length, 2);
+    assert.deepEqual(items.map((i) => [i.dataset.eventType, i.dataset.alert]), [["unknown_face", "true"], ["unknown_face", "true"]]);
+    assert.deepEqual(items.map((i) => i.querySelector('[data-testid="openeye-feed-text"]').textContent), ["Unknown face", "Unknown face"]);
     card.remove();
   });
 
@@ -252,7 +277,7 @@ describe("the card, Live", () => {
     push(hass, { type: "statistics_update", statistics: statistics({ last_recognition: { ...statistics().last_recognition, person_name: markup } }) });
     runFrames();
     const [item] = $$(card, "openeye-feed-item");
-    assert.equal(item.querySelector('[data-testid="openeye-feed-text"]').textContent, `${markup} recognised (80%)`);
+    assert.equal(item.querySelector('[data-testid="openeye-feed-text"]').textContent, `${markup} recognized (80%)`);
     assert.equal($(card, "openeye-last-recognition-name").textContent, markup);
     assert.equal(card.shadowRoot.querySelectorAll("b").length, 0);
     assert.equal([...card.shadowRoot.querySelectorAll("img")].filter((img) => img.getAttribute("src") === "x").length, 0);
@@ -273,21 +298,27 @@ describe("the card, Live", () => {
     card.remove();
   });
 
-  it("goes Connecting on disconnect, re-subscribes on ready, and unsubscribes when removed", async () => {
+  it("goes Connecting when the connection drops, Live again when the library has resubscribed, and lets go when removed", async () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card" }, hass);
-    const first = hass.connection.subscriptions[0];
-    hass.connection.fire("disconnected");
+    hass.connection.drop();
     runFrames();
     assert.equal($(card, "openeye-status").textContent, "Connecting");
-    hass.connection.fire("ready");
+    assert.equal($(card, "openeye-status").dataset.status, "connecting");
+    hass.connection.reconnect();
     await flush();
     runFrames();
-    assert.equal(hass.connection.subscriptions.length, 2);
     assert.equal($(card, "openeye-status").textContent, "Live");
+    // The library sent the request again; the card did not subscribe twice.
+    assert.equal(hass.connection.subscriptions.length, 2);
+    assert.equal(hass.connection.held, 1);
+    hass.connection.push({ type: "statistics_update", statistics: statistics({ known_people: 7 }) });
+    runFrames();
+    assert.equal($(card, "openeye-counter-known-people").textContent, "7");
     card.remove();
-    assert.equal(first.unsubscribed, 1);
-    assert.equal(hass.connection.subscriptions[1].unsubscribed, 1);
+    await tick();
+    assert.equal(hass.connection.held, 0);
+    assert.equal(hass.connection.staleUnsubscribes, 0);
     assert.equal(hass.connection.listenerCount(), 0);
   });
 
@@ -296,7 +327,7 @@ describe("the card, Live", () => {
     const card = await mount({ type: "custom:openeye-card" }, hass);
     assert.equal($(card, "openeye-status").textContent, "Live");
     assert.match($(card, "openeye-counters").textContent, /Bekannte Personen/);
-    hass.connection.fire("disconnected");
+    hass.connection.drop();
     runFrames();
     assert.equal($(card, "openeye-status").textContent, "Verbinde");
     card.remove();
@@ -480,29 +511,110 @@ describe("teaching (administrators only)", () => {
   });
 });
 
-describe("the editor", () => {
-  it("lists OpenEye's cameras and announces each change as config-changed", async () => {
-    const editor = document.createElement("openeye-card-editor");
-    const hass = fakeHass({ ws: { "openeye/statistics": statistics() } });
-    editor.hass = hass;
-    editor.setConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } });
-    document.body.append(editor);
-    await flush();
-    const changes = [];
-    editor.addEventListener("config-changed", (event) => changes.push(event.detail.config));
-    const boxes = [...editor.shadowRoot.querySelectorAll('[data-testid="openeye-editor-camera"]')];
-    assert.deepEqual(boxes.map((b) => b.dataset.cameraId), [FRONT, GARAGE]);
-    assert.deepEqual(boxes.map((b) => b.checked), [false, false]);
-    boxes[1].click();
-    editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').click();
-    assert.deepEqual(changes, [
-      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE] },
-      { type: "custom:openeye-card", grid_options: { columns: 6 }, camera_ids: [GARAGE], show_feed: false },
+describe("the editor (Home Assistant's form)", () => {
+  const form = () => customElements.get("openeye-card").getConfigForm();
+  // The selectors Home Assistant's ha-selector knows itself; any other type is
+  // rendered as the element ha-selector-<type>, which the card must define.
+  const BUILT_IN = new Set(["text", "boolean", "number"]);
+
+  it("describes every option with a selector Home Assistant renders", () => {
+    const { schema } = form();
+    assert.deepEqual(schema.map((item) => item.name), [
+      "title",
+      "camera_ids",
+      "show_counters",
+      "show_last_recognition",
+      "show_cameras",
+      "show_feed",
+      "show_teach",
+      "feed_size",
+      "feed_event_types",
     ]);
-    // Home Assistant answers with setConfig: the controls follow.
-    editor.setConfig(changes.at(-1));
-    assert.equal(editor.shadowRoot.querySelector('[data-testid="openeye-editor-show-feed"]').checked, false);
-    assert.equal(editor.shadowRoot.querySelector(`[data-camera-id="${GARAGE}"]`).checked, true);
-    editor.remove();
+    for (const item of schema) {
+      const [type] = Object.keys(item.selector);
+      if (!BUILT_IN.has(type)) assert.ok(customElements.get(`ha-selector-${type}`), `ha-selector-${type} is defined`);
+    }
+    // An absent switch shows its default: every part is shown.
+    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true]);
+    assert.deepEqual(schema.find((item) => item.name === "feed_size").selector.number, { min: 1, max: 100, step: 1, mode: "box" });
+    assert.equal(schema.find((item) => item.name === "feed_size").default, 20);
+  });
+
+  it("labels the options in the page's language and keeps Home Assistant's editor from taking an invalid configuration", () => {
+    const { schema, computeLabel, computeHelper, assertConfig } = form();
+    const byName = (name) => schema.find((item) => item.name === name);
+    document.documentElement.lang = "de";
+    try {
+      assert.equal(computeLabel(byName("show_feed")), "Live-Ereignisse");
+      assert.equal(computeLabel(byName("camera_ids")), "Kameras");
+      assert.equal(computeHelper(byName("camera_ids")), "Ist keine angehakt, zeigt die Karte alle Kameras.");
+    } finally {
+      document.documentElement.lang = "en";
+    }
+    assert.equal(computeLabel(byName("feed_size")), "Events in the feed");
+    assert.equal(computeHelper(byName("feed_size")), "20 when left empty.");
+    assert.equal(computeHelper(byName("show_feed")), undefined);
+    assert.doesNotThrow(() => assertConfig({ type: "custom:openeye-card", grid_options: { columns: 6 } }));
+    assert.throws(() => assertConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
+  });
+
+  /** A selector element as Home Assistant's ha-selector makes it: properties set, then attached. */
+  async function selector(type, { hass, value, label = "Label", helper } = {}) {
+    const element = document.createElement(`ha-selector-${type}`);
+    Object.assign(element, { hass, value, label, helper, disabled: false });
+    document.body.append(element);
+    const changes = [];
+    element.addEventListener("value-changed", (event) => {
+      assert.equal(event.bubbles && event.composed, true, "the event reaches ha-form through the shadow root");
+      changes.push(event.detail.value);
+      // Home Assistant answers every change with the new value.
+      element.value = event.detail.value;
+    });
+    await flush();
+    return { element, changes, boxes: () => [...element.shadowRoot.querySelectorAll('input[type="checkbox"]')] };
+  }
+
+  it("lists OpenEye's cameras to choose from, and a chosen camera OpenEye no longer knows", async () => {
+    const hass = fakeHass({ ws: { "openeye/statistics": statistics() } });
+    const { element, changes, boxes } = await selector("openeye_cameras", { hass, value: ["01JDGONE"], helper: "Hint" });
+    assert.deepEqual(boxes().map((b) => [b.dataset.cameraId, b.checked]), [[FRONT, false], [GARAGE, false], ["01JDGONE", true]]);
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/statistics"]);
+    boxes()[1].click();
+    boxes()[0].click();
+    boxes()[2].click();
+    // In the order the editor lists the cameras.
+    assert.deepEqual(changes, [[GARAGE, "01JDGONE"], [FRONT, GARAGE, "01JDGONE"], [FRONT, GARAGE]]);
+    // The one gone from OpenEye is gone from the list once unticked.
+    assert.deepEqual(boxes().map((b) => b.dataset.cameraId), [FRONT, GARAGE]);
+    boxes()[0].click();
+    boxes()[1].click();
+    assert.equal(changes.at(-1), undefined, "no camera ticked: no option, which means every camera");
+    assert.equal(element.shadowRoot.querySelector(".hint").textContent, "Hint");
+    element.remove();
+  });
+
+  it("says when OpenEye's cameras cannot be listed", async () => {
+    const hass = fakeHass({ language: "fr" });
+    const { element } = await selector("openeye_cameras", { hass });
+    const status = element.shadowRoot.querySelector('[data-testid="openeye-editor-cameras-status"]');
+    assert.equal(status.className, "status error");
+    assert.match(status.textContent, /OpenEye n’est pas chargé/);
+    element.remove();
+  });
+
+  it("ticks the default feed event types when the option is absent and drops the option when they come back", async () => {
+    const hass = fakeHass();
+    const { element, changes, boxes } = await selector("openeye_feed_event_types", { hass });
+    const ticked = () => boxes().filter((b) => b.checked).map((b) => b.dataset.testid);
+    assert.deepEqual(ticked(), ["openeye-editor-event-face-recognized", "openeye-editor-event-unknown-face", "openeye-editor-event-alert"]);
+    const detected = element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]');
+    detected.click();
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"]]);
+    // The same box is kept (and with it the keyboard focus) when the value comes back.
+    assert.equal(element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]'), detected);
+    detected.click();
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"], undefined]);
+    assert.equal(element.shadowRoot.querySelector(".label").textContent, "Label");
+    element.remove();
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Test doubles for the card's unit tests: a fake clock with timers that the
- * test advances by hand, a fake Home Assistant connection that fires
- * "disconnected" and "ready", and a fake `subscribe` whose answers the test
- * decides. Not a test file itself (node --test only runs *.test.mjs).
+ * test advances by hand, and a fake Home Assistant connection that behaves
+ * like home-assistant-js-websocket's Connection where the card depends on it.
+ * Not a test file itself (node --test only runs *.test.mjs).
  */
 
-/** Lets pending promise callbacks run. */
+/** Lets pending promise callbacks and setImmediate callbacks run. */
 export async function flush() {
   for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Timers whose time moves only when the test says so. */
 export class FakeClock {
   constructor(start = 0) {
     this.time = start;
@@ -57,10 +58,42 @@ export class FakeClock {
   }
 }
 
-export class FakeConnection {
+/**
+ * A Home Assistant connection as home-assistant-js-websocket (the library
+ * Home Assistant's frontend hands cards as `hass.connection`) behaves, with
+ * OpenEye's server behind it:
+ *
+ * - `subscribeMessage(callback, message, {resubscribe})` sends the command
+ *   with the next command id; the server answers (`answer`: "now", or
+ *   "manual" for `answerNext()`) with a refusal when `refusal` is set, else
+ *   with success followed at once by OpenEye's `connection_status` greeting,
+ *   in the same socket message as the real server does;
+ * - `drop()` closes the socket: the server forgets its subscriptions, command
+ *   ids start again at 1, "disconnected" fires;
+ * - `reconnect()` opens a new socket, sends every subscription made without
+ *   `resubscribe: false` again (a refused one is lost silently, as in the
+ *   library), then fires "ready";
+ * - an unsubscribe function always names the command id of its latest
+ *   successful (re)subscription; one called before its resubscription
+ *   succeeded names an id of the old socket, which may belong to another
+ *   subscription on the new one: that is counted in `staleUnsubscribes` and
+ *   does the harm the real one would.
+ */
+export class FakeHaConnection {
   constructor({ connected = true } = {}) {
     this.connected = connected;
     this.listeners = new Map();
+    this.commandId = 1;
+    this.commands = new Map();
+    this.oldSubscriptions = null;
+    this.server = new Map();
+    this.refusal = null;
+    this.answer = "now";
+    this.waiting = [];
+    this.sent = [];
+    this.staleUnsubscribes = 0;
+    this.lostResubscriptions = 0;
+    this.subscribedWhileDisconnected = 0;
   }
 
   addEventListener(type, fn) {
@@ -72,6 +105,7 @@ export class FakeConnection {
     this.listeners.get(type)?.delete(fn);
   }
 
+  /** How many connection listeners are registered. */
   listenerCount() {
     let count = 0;
     for (const set of this.listeners.values()) count += set.size;
@@ -79,46 +113,109 @@ export class FakeConnection {
   }
 
   fire(type) {
-    if (type === "disconnected") this.connected = false;
-    if (type === "ready") this.connected = true;
     for (const fn of [...(this.listeners.get(type) ?? [])]) fn(this, type);
   }
-}
 
-/**
- * A fake `subscribe(onMessage)`. `policy` decides each new call's answer:
- * "resolve", "reject" (with `error`) or "manual" (the test settles it via
- * `calls[i].resolve()` / `calls[i].reject(err)`). Each call records its time,
- * its message handler and how often its unsubscribe function ran.
- */
-export class FakeSubscribe {
-  constructor(clock, { policy = "resolve", error = { code: "too_many_subscriptions", message: "Too many" } } = {}) {
-    this.clock = clock;
-    this.policy = policy;
-    this.error = error;
-    this.calls = [];
-    this.fn = (onMessage) => {
-      const call = { at: clock.now(), onMessage, unsubscribed: 0 };
-      const unsub = () => {
-        call.unsubscribed += 1;
-        return Promise.resolve();
+  /** How many subscriptions the server holds for this connection now. */
+  get held() {
+    return this.server.size;
+  }
+
+  /** The subscribe messages sent so far, in order. */
+  get subscriptions() {
+    return this.sent;
+  }
+
+  subscribeMessage(callback, message, options) {
+    if (!this.connected) this.subscribedWhileDisconnected += 1;
+    let entry;
+    const answered = new Promise((resolve, reject) => {
+      this.commandId += 1;
+      const id = this.commandId;
+      entry = {
+        id,
+        callback,
+        message,
+        options,
+        resolve,
+        reject,
+        resubscribe: options?.resubscribe === false ? null : () => this.subscribeMessage(callback, message),
+        unsubscribe: () => this._unsubscribe(entry, id),
       };
-      const promise = new Promise((resolve, reject) => {
-        call.resolve = () => resolve(unsub);
-        call.reject = (err) => reject(err);
-      });
-      this.calls.push(call);
-      if (this.policy === "resolve") call.resolve();
-      else if (this.policy === "reject") call.reject(this.error);
-      return promise;
-    };
+      this.commands.set(id, entry);
+      this.sent.push(entry);
+      if (this.connected) this._send(entry);
+    });
+    return answered.then(() => () => entry.unsubscribe());
   }
 
-  get last() {
-    return this.calls.at(-1);
+  /** Answers the oldest subscribe command still waiting ("manual" answers). */
+  answerNext(refusal = this.refusal) {
+    const entry = this.waiting.shift();
+    if (entry) this._answer(entry, refusal);
   }
 
-  get totalUnsubscribed() {
-    return this.calls.reduce((sum, call) => sum + call.unsubscribed, 0);
+  /** Pushes one message to every subscription the server holds. */
+  push(message) {
+    for (const entry of [...this.server.values()]) entry.callback(message);
+  }
+
+  /** The socket closes (Home Assistant restarts, the network drops). */
+  drop() {
+    this.connected = false;
+    this.server.clear();
+    this.waiting = [];
+    this.oldSubscriptions = this.commands;
+    this.commands = new Map();
+    this.commandId = 1;
+    this.fire("disconnected");
+  }
+
+  /** A new socket is up: the library sets every subscription up again, then fires "ready". */
+  reconnect() {
+    this.connected = true;
+    const old = this.oldSubscriptions ?? new Map();
+    this.oldSubscriptions = null;
+    for (const entry of old.values()) {
+      if (!entry.resubscribe) continue;
+      entry.resubscribe().then(
+        (unsub) => {
+          entry.unsubscribe = unsub;
+          entry.resolve();
+        },
+        () => {
+          // The library attaches no handler here: the refusal is lost.
+          this.lostResubscriptions += 1;
+        },
+      );
+    }
+    this.fire("ready");
+  }
+
+  _send(entry) {
+    if (this.answer === "manual") this.waiting.push(entry);
+    else setImmediate(() => this._answer(entry, this.refusal));
+  }
+
+  _answer(entry, refusal) {
+    if (!this.connected || this.commands.get(entry.id) !== entry) return;
+    if (refusal) {
+      this.commands.delete(entry.id);
+      entry.reject(refusal);
+      return;
+    }
+    this.server.set(entry.id, entry);
+    entry.resolve();
+    entry.callback({ type: "connection_status", status: "connected", connection_id: `c${entry.id}` });
+  }
+
+  _unsubscribe(entry, id) {
+    if (this.connected) {
+      const holder = this.server.get(id);
+      if (holder !== entry) this.staleUnsubscribes += 1;
+      this.server.delete(id);
+    }
+    this.commands.delete(id);
+    return Promise.resolve();
   }
 }

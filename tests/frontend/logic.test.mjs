@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  applyEditorChange,
   applyEntityCounters,
   applyStatistics,
   buildAssignRequest,
@@ -30,8 +29,11 @@ import {
   reduceMessage,
   safeImageUrl,
   stubConfig,
+  subscribeRequest,
   thumbnailSrc,
   timeZoneFor,
+  toggleCamera,
+  toggleFeedEventType,
   validateConfig,
 } from "../../custom_components/openeye/frontend/openeye-card-logic.js";
 
@@ -69,7 +71,6 @@ function statistics(overrides = {}) {
         status: "streaming",
         faces_in_view: 1,
         motion: true,
-        analysis_rate: 4.9,
         last_person: "Lin-Manuel Miranda",
       },
       {
@@ -78,7 +79,6 @@ function statistics(overrides = {}) {
         status: "reconnecting",
         faces_in_view: 0,
         motion: false,
-        analysis_rate: 0,
         last_person: null,
       },
     ],
@@ -167,6 +167,17 @@ describe("validateConfig", () => {
   });
 });
 
+describe("subscribeRequest", () => {
+  it("asks for the three pushes the card shows, and for its cameras only when it has some", () => {
+    assert.deepEqual(subscribeRequest(ALL), {
+      type: "openeye/subscribe",
+      event_types: ["statistics_update", "camera_event", "alert"],
+    });
+    assert.deepEqual(subscribeRequest(FRONT_ONLY).camera_ids, [FRONT]);
+    assert.equal(subscribeRequest(ALL).event_types.includes("camera_figures"), false);
+  });
+});
+
 describe("cardSize", () => {
   it("grows with the parts shown", () => {
     assert.equal(cardSize(ALL), 9);
@@ -177,67 +188,36 @@ describe("cardSize", () => {
   });
 });
 
-describe("applyEditorChange", () => {
-  const base = deepFreeze({ type: "custom:openeye-card", grid_options: { columns: 6 } });
-
-  it("sets and clears the title without touching other options", () => {
-    const titled = applyEditorChange(base, { kind: "title", value: "Front" });
-    assert.deepEqual(titled, { type: "custom:openeye-card", grid_options: { columns: 6 }, title: "Front" });
-    assert.deepEqual(applyEditorChange(titled, { kind: "title", value: "  " }), base);
+describe("editor toggles", () => {
+  it("ticks and unticks cameras in the editor's order, and leaves no list when none is ticked", () => {
+    const order = [FRONT, GARAGE];
+    const garage = toggleCamera(undefined, GARAGE, true, order);
+    assert.deepEqual(garage, [GARAGE]);
+    const both = toggleCamera(garage, FRONT, true, order);
+    assert.deepEqual(both, [FRONT, GARAGE]);
+    assert.deepEqual(toggleCamera(both, GARAGE, false, order), [FRONT]);
+    assert.equal(toggleCamera([FRONT], FRONT, false, order), undefined);
+    // A chosen camera OpenEye no longer lists can be unticked; the value given is never changed.
+    const chosen = deepFreeze(["01JDGONE", FRONT]);
+    assert.deepEqual(toggleCamera(chosen, "01JDGONE", false, order), [FRONT]);
+    assert.deepEqual(chosen, ["01JDGONE", FRONT]);
   });
 
-  it("ticks and unticks cameras in the editor's order and drops the list when empty", () => {
-    const available = [FRONT, GARAGE];
-    const garage = applyEditorChange(base, { kind: "camera", camera_id: GARAGE, checked: true, available });
-    assert.deepEqual(garage.camera_ids, [GARAGE]);
-    const both = applyEditorChange(garage, { kind: "camera", camera_id: FRONT, checked: true, available });
-    assert.deepEqual(both.camera_ids, [FRONT, GARAGE]);
-    const front = applyEditorChange(both, { kind: "camera", camera_id: GARAGE, checked: false, available });
-    assert.deepEqual(front.camera_ids, [FRONT]);
-    const none = applyEditorChange(front, { kind: "camera", camera_id: FRONT, checked: false, available });
-    assert.equal("camera_ids" in none, false);
-    assert.deepEqual(none.grid_options, { columns: 6 });
-  });
-
-  it("writes show_<part>: false when a part is hidden and removes it when shown again", () => {
-    const hidden = applyEditorChange(base, { kind: "part", part: "feed", checked: false });
-    assert.equal(hidden.show_feed, false);
-    assert.equal(validateConfig(hidden).show_feed, false);
-    const shown = applyEditorChange(hidden, { kind: "part", part: "feed", checked: true });
-    assert.equal("show_feed" in shown, false);
-    assert.deepEqual(applyEditorChange(base, { kind: "part", part: "nonsense", checked: false }), base);
-  });
-
-  it("takes a feed size from the number field and ignores invalid ones", () => {
-    assert.equal(applyEditorChange(base, { kind: "feed_size", value: "50" }).feed_size, 50);
-    assert.equal("feed_size" in applyEditorChange({ ...base, feed_size: 50 }, { kind: "feed_size", value: "20" }), false);
-    for (const value of ["0", "abc", "101", "2.5", ""]) {
-      assert.deepEqual(applyEditorChange({ ...base, feed_size: 50 }, { kind: "feed_size", value }).feed_size, 50);
-    }
-  });
-
-  it("toggles feed event types, keeping the YAML short at the default", () => {
-    const withDetected = applyEditorChange(base, { kind: "feed_event_type", event_type: "face_detected", checked: true });
-    assert.deepEqual(withDetected.feed_event_types, ["face_detected", "face_recognized", "unknown_face", "alert"]);
-    const back = applyEditorChange(withDetected, { kind: "feed_event_type", event_type: "face_detected", checked: false });
-    assert.equal("feed_event_types" in back, false);
-    const withMotion = applyEditorChange(base, { kind: "feed_event_type", event_type: "motion_detected", checked: true });
-    assert.deepEqual(withMotion.feed_event_types, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
-    assert.deepEqual(validateConfig(withMotion).feed_event_types, withMotion.feed_event_types);
-  });
-
-  it("never mutates the configuration it is given and always yields a valid one", () => {
-    const frozen = deepFreeze({ type: "custom:openeye-card", camera_ids: [FRONT], show_cameras: false });
-    const next = applyEditorChange(frozen, { kind: "camera", camera_id: GARAGE, checked: true });
-    assert.deepEqual(frozen.camera_ids, [FRONT]);
-    assert.deepEqual(next.camera_ids, [FRONT, GARAGE]);
-    assert.doesNotThrow(() => validateConfig(next));
+  it("toggles feed event types from the defaults, leaving no list when the defaults come back", () => {
+    const withDetected = toggleFeedEventType(undefined, "face_detected", true);
+    assert.deepEqual(withDetected, ["face_detected", "face_recognized", "unknown_face", "alert"]);
+    assert.equal(toggleFeedEventType(withDetected, "face_detected", false), undefined);
+    const withMotion = toggleFeedEventType(undefined, "motion_detected", true);
+    assert.deepEqual(withMotion, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
+    assert.deepEqual(validateConfig({ feed_event_types: withMotion }).feed_event_types, withMotion);
+    assert.deepEqual(toggleFeedEventType(["alert"], "alert", false), []);
+    assert.deepEqual(toggleFeedEventType(["alert"], "explosion", true), ["alert"]);
   });
 });
 
 describe("editorCameraChoices", () => {
-  it("lists OpenEye's cameras, ticks the configured ones, and keeps unknown configured ids", () => {
-    const choices = editorCameraChoices(statistics().cameras, { camera_ids: [GARAGE, "01JDGONE"] });
+  it("lists OpenEye's cameras, ticks the chosen ones, and keeps chosen ids OpenEye no longer knows", () => {
+    const choices = editorCameraChoices(statistics().cameras, [GARAGE, "01JDGONE"]);
     assert.deepEqual(choices, [
       { camera_id: FRONT, name: "Front door", checked: false, known: true },
       { camera_id: GARAGE, name: "Garage", checked: true, known: true },
@@ -246,7 +226,7 @@ describe("editorCameraChoices", () => {
   });
 
   it("skips malformed cameras", () => {
-    assert.deepEqual(editorCameraChoices([null, { name: "no id" }, 5], {}), []);
+    assert.deepEqual(editorCameraChoices([null, { name: "no id" }, 5], undefined), []);
   });
 });
 
@@ -421,6 +401,27 @@ describe("reduceMessage", () => {
     assert.deepEqual(moving.feed.map((i) => i.kind), ["motion_detected"]);
   });
 
+  it("reads the cameras of a statistics_update without analysis_rate, and ignores it from an older OpenEye", () => {
+    const state = reduceMessage(createState(), { type: "statistics_update", statistics: statistics() }, ALL);
+    assert.deepEqual(state.cameras.map((c) => c.camera_id), [FRONT, GARAGE]);
+    const older = statistics({
+      cameras: statistics().cameras.map((camera, i) => ({ ...camera, analysis_rate: [4.9, 0][i] })),
+    });
+    // The older figure changes nothing: the very same state comes back.
+    assert.equal(reduceMessage(state, { type: "statistics_update", statistics: older }, ALL), state);
+  });
+
+  it("ignores camera_figures pushes, which the card never asks for", () => {
+    const state = reduceMessage(createState(), { type: "statistics_update", statistics: statistics() }, ALL);
+    const figures = {
+      type: "camera_figures",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: "2026-11-25T10:21:00Z",
+      data: { analysis_rate: 4.9, frames: 120 },
+    };
+    assert.equal(reduceMessage(state, figures, ALL), state);
+  });
+
   it("applies the card's camera filter to events, cameras and the last recognition", () => {
     const fromGarage = recognized({ camera: GARAGE, name: "Ada" });
     const start = createState();
@@ -504,6 +505,77 @@ describe("reduceMessage", () => {
       ALL,
     );
     assert.equal(state.connectionId, "c2f0");
+  });
+});
+
+describe("strangers in the feed (one entry per visit)", () => {
+  const AT = "2026-11-25T10:21:00Z";
+  function stranger({ id = "u1", alert = true, at = AT, camera = FRONT } = {}) {
+    const data = { unknown_face_id: id, person_name: null, thumbnail: "/9j/AA", image_url: "/api/image_proxy/image.u?token=t" };
+    if (alert) data.alert = true;
+    return {
+      type: "camera_event",
+      event_type: "unknown_face",
+      camera: { camera_id: camera, name: camera === FRONT ? "Front door" : "Garage" },
+      timestamp: at,
+      data,
+    };
+  }
+  // What an older OpenEye sent after the camera_event of the same stranger.
+  function oldAlert({ id = "u1", at = AT, camera = FRONT } = {}) {
+    const data = { person_name: null, thumbnail: "/9j/AA" };
+    if (id !== null) data.unknown_face_id = id;
+    return {
+      type: "alert",
+      alert_type: "unknown_face",
+      camera: { camera_id: camera, name: camera === FRONT ? "Front door" : "Garage" },
+      timestamp: at,
+      message: "Unknown face at Front door",
+      data,
+    };
+  }
+  const feed = (messages, config = ALL) =>
+    messages.reduce((state, msg) => reduceMessage(state, msg, config), createState()).feed;
+
+  it("lists OpenEye's unknown_face push once, as an alert", () => {
+    const [entry, ...rest] = feed([stranger()]);
+    assert.deepEqual(rest, []);
+    assert.equal(entry.kind, "unknown_face");
+    assert.equal(entry.alert, true);
+    assert.equal(entry.unknown_face_id, "u1");
+    assert.equal(entry.image_url, "data:image/jpeg;base64,/9j/AA");
+    assert.equal(describeFeedItem(entry, "en"), "Unknown face");
+  });
+
+  it("lists an older OpenEye's camera_event and alert for the same stranger as one entry", () => {
+    const entries = feed([stranger({ alert: false }), oldAlert()]);
+    assert.deepEqual(entries.map((e) => [e.kind, e.unknown_face_id, e.alert]), [["unknown_face", "u1", true]]);
+    // In the other order too, and when the alert carries no unknown_face_id.
+    assert.equal(feed([oldAlert(), stranger({ alert: false })]).length, 1);
+    assert.equal(feed([stranger({ alert: false }), oldAlert({ id: null })]).length, 1);
+  });
+
+  it("keeps two strangers apart", () => {
+    const entries = feed([stranger({ id: "u1" }), stranger({ id: "u2", at: "2026-11-25T10:22:00Z" }), oldAlert({ id: "u1" })]);
+    assert.deepEqual(entries.map((e) => e.unknown_face_id), ["u2", "u1"]);
+  });
+
+  it("lists strangers when the card shows unknown faces, or alerts, and not otherwise", () => {
+    const alertsOnly = validateConfig({ feed_event_types: ["alert"] });
+    assert.equal(feed([stranger()], alertsOnly).length, 1);
+    // An older OpenEye marked only its alert push as one.
+    assert.deepEqual(feed([stranger({ alert: false }), oldAlert()], alertsOnly).map((e) => e.kind), ["unknown_face"]);
+    const unknownOnly = validateConfig({ feed_event_types: ["unknown_face"] });
+    assert.equal(feed([stranger({ alert: false }), oldAlert()], unknownOnly).length, 1);
+    const recognitionsOnly = validateConfig({ feed_event_types: ["face_recognized"] });
+    assert.deepEqual(feed([stranger(), stranger({ alert: false, id: "u2" }), oldAlert({ id: "u2" })], recognitionsOnly), []);
+  });
+
+  it("still lists other alerts, such as a camera that went down", () => {
+    const down = { ...oldAlert(), alert_type: "camera_down", message: "Front door is unavailable: timeout", data: {} };
+    const entries = feed([stranger(), down]);
+    assert.deepEqual(entries.map((e) => [e.kind, e.alert]), [["alert", true], ["unknown_face", true]]);
+    assert.equal(describeFeedItem(entries[0], "en"), "Alert: camera down: Front door is unavailable: timeout");
   });
 });
 
@@ -614,7 +686,7 @@ describe("formatting", () => {
 
   it("describes feed entries in the user's language", () => {
     const state = reduceMessage(createState(), recognized({ name: "Ada", confidence: 0.7 }), ALL);
-    assert.equal(describeFeedItem(state.feed[0], "en"), "Ada recognised (70%)");
+    assert.equal(describeFeedItem(state.feed[0], "en"), "Ada recognized (70%)");
     assert.equal(describeFeedItem(state.feed[0], "de"), "Ada erkannt (70\u00a0%)");
     assert.equal(describeFeedItem({ kind: "unknown_face" }, "fr"), "Visage inconnu");
     assert.equal(

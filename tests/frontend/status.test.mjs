@@ -1,5 +1,6 @@
-// The card's live-update state machine (openeye-card-status.js), driven by a
-// fake clock, a fake connection and a fake subscribe. Run: node --test tests/frontend/
+// The card's live-update controller (openeye-card-status.js), driven by a
+// fake clock and a fake connection that resubscribes on reconnect as
+// home-assistant-js-websocket does. Run: npm test
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
@@ -9,19 +10,29 @@ import {
   STATUS,
   SubscriptionController,
 } from "../../custom_components/openeye/frontend/openeye-card-status.js";
-import { FakeClock, FakeConnection, FakeSubscribe, flush } from "./fakes.mjs";
+import { FakeClock, FakeHaConnection, flush } from "./fakes.mjs";
 
-/** A controller wired to fakes, recording its statuses, messages and polls. */
-function setup({ policy = "resolve", connected = true, poll, onMessage } = {}) {
+const REQUEST = Object.freeze({ type: "openeye/subscribe" });
+const TOO_MANY = Object.freeze({ code: "too_many_subscriptions", message: "Too many" });
+const UNKNOWN_COMMAND = Object.freeze({ code: "unknown_command", message: "Unknown command." });
+const GREETING_TIMEOUT_MS = 10000;
+
+/** A controller wired to fakes, recording its statuses, messages, polls and own subscribe calls. */
+function setup({ refusal = null, answer = "now", connected = true, poll, onMessage } = {}) {
   const clock = new FakeClock(1_000_000);
-  const connection = new FakeConnection({ connected });
-  const subscribe = new FakeSubscribe(clock, { policy });
+  const connection = new FakeHaConnection({ connected });
+  connection.refusal = refusal;
+  connection.answer = answer;
   const statuses = [];
   const messages = [];
   const polls = [];
+  const calls = [];
   const controller = new SubscriptionController({
     connection,
-    subscribe: subscribe.fn,
+    subscribe: (handler) => {
+      calls.push(clock.now());
+      return connection.subscribeMessage(handler, { ...REQUEST });
+    },
     poll:
       poll ??
       (() => {
@@ -31,8 +42,10 @@ function setup({ policy = "resolve", connected = true, poll, onMessage } = {}) {
     onStatus: (status) => statuses.push(status),
     timers: clock,
   });
-  return { clock, connection, subscribe, statuses, messages, polls, controller };
+  return { clock, connection, statuses, messages, polls, calls, controller };
 }
+
+const statistics = (known) => ({ type: "statistics_update", statistics: { known_people: known } });
 
 describe("backoffDelay", () => {
   it("doubles from 1 s and stops at 30 s", () => {
@@ -49,192 +62,201 @@ describe("backoffDelay", () => {
 });
 
 describe("SubscriptionController", () => {
-  it("subscribes at start and goes Live when the subscription succeeds", async () => {
-    const { clock, subscribe, statuses, polls, controller } = setup();
+  it("subscribes at start, goes Live when OpenEye accepts, and forwards its greeting", async () => {
+    const { clock, connection, statuses, messages, polls, controller } = setup();
     controller.start();
     assert.deepEqual(statuses, [STATUS.CONNECTING]);
     await flush();
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.LIVE]);
     assert.equal(controller.status, "live");
-    assert.equal(subscribe.calls.length, 1);
+    assert.equal(connection.held, 1);
+    assert.deepEqual(messages.map((m) => m.type), ["connection_status"]);
     assert.equal(polls.length, 0);
-    // The subscribe timeout was cleared: nothing is left waiting while Live.
+    // The greeting timer was cleared: nothing is left waiting while Live.
     assert.equal(clock.pending, 0);
   });
 
-  it("forwards pushed messages, including those that arrive before the subscribe answer", async () => {
-    const { subscribe, messages, controller } = setup({ policy: "manual" });
-    controller.start();
-    // Home Assistant sends the result, then the first events in the same
-    // socket message: the events can reach the handler first.
-    subscribe.last.onMessage({ type: "connection_status", status: "connected", connection_id: "c1" });
-    subscribe.last.resolve();
-    await flush();
-    subscribe.last.onMessage({ type: "statistics_update", statistics: { known_people: 2 } });
-    assert.deepEqual(
-      messages.map((m) => m.type),
-      ["connection_status", "statistics_update"],
-    );
-    assert.equal(controller.status, STATUS.LIVE);
-  });
-
   it("switches to Polling when the subscription is refused, polling now and every 5 s", async () => {
-    const { clock, subscribe, statuses, polls, controller } = setup({ policy: "reject" });
+    const { clock, calls, statuses, polls, controller } = setup({ refusal: TOO_MANY });
     const start = clock.now();
     controller.start();
     await flush();
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.POLLING]);
-    assert.deepEqual(controller.snapshot().lastError, {
-      code: "too_many_subscriptions",
-      message: "Too many",
-    });
+    assert.deepEqual(controller.snapshot().lastError, { code: "too_many_subscriptions", message: "Too many" });
     assert.deepEqual(polls, [start]);
     await clock.advance(15000);
     assert.deepEqual(polls, [start, start + 5000, start + 10000, start + 15000]);
     // Retries kept going meanwhile and never left Polling.
-    assert.ok(subscribe.calls.length > 1);
+    assert.ok(calls.length > 1);
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.POLLING]);
   });
 
   it("retries a refused subscription after 1, 2, 4, 8, 16, 30, 30 s", async () => {
-    const { clock, subscribe, controller } = setup({ policy: "reject" });
+    const { clock, calls, controller } = setup({ refusal: TOO_MANY });
     controller.start();
     await flush();
     assert.equal(controller.snapshot().retryAt, clock.now() + 1000);
     await clock.advance(1000 + 2000 + 4000 + 8000 + 16000 + 30000 + 30000);
-    const times = subscribe.calls.map((call) => call.at);
-    const delays = times.slice(1).map((time, i) => time - times[i]);
+    const delays = calls.slice(1).map((time, i) => time - calls[i]);
     assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   });
 
   it("returns to Live by itself when a retry succeeds, stops polling and resets the back-off", async () => {
-    const { clock, connection, subscribe, statuses, polls, controller } = setup({ policy: "reject" });
+    const { clock, connection, calls, statuses, polls, controller } = setup({ refusal: TOO_MANY });
     controller.start();
     await clock.advance(1000 + 2000); // Two refused retries.
-    assert.equal(subscribe.calls.length, 3);
-    subscribe.policy = "resolve";
+    assert.equal(calls.length, 3);
+    connection.refusal = null;
     await clock.advance(4000);
-    assert.equal(subscribe.calls.length, 4);
+    assert.equal(calls.length, 4);
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.POLLING, STATUS.LIVE]);
     assert.equal(clock.pending, 0, "no poll or retry timer is left once Live");
     const pollsWhenLive = polls.length;
     await clock.advance(60000);
     assert.equal(polls.length, pollsWhenLive);
-    assert.equal(subscribe.calls.length, 4);
+    assert.equal(calls.length, 4);
 
     // The back-off starts again at 1 s: the server ends the subscription.
-    subscribe.policy = "reject";
+    connection.refusal = TOO_MANY;
     const lostAt = clock.now();
-    subscribe.last.onMessage({ type: "connection_status", status: "closed" });
+    connection.push({ type: "connection_status", status: "closed" });
     assert.equal(controller.status, STATUS.CONNECTING);
-    assert.equal(subscribe.calls[3].unsubscribed, 1);
+    await clock.advance(0);
+    assert.equal(connection.held, 0, "the closed subscription was let go");
     await clock.advance(1000);
-    assert.equal(subscribe.calls.length, 5);
-    assert.equal(subscribe.last.at, lostAt + 1000);
+    assert.equal(calls.length, 5);
+    assert.equal(calls.at(-1), lostAt + 1000);
     assert.equal(connection.listenerCount(), 2);
+    assert.equal(connection.staleUnsubscribes, 0);
   });
 
-  it("goes Connecting on disconnect and re-subscribes to Live when the connection is ready", async () => {
-    const { clock, connection, subscribe, statuses, messages, controller } = setup();
+  it("leaves the reconnect to the library: Connecting while the socket is down, Live on the resubscription's greeting", async () => {
+    const { clock, connection, calls, statuses, messages, controller } = setup();
     controller.start();
     await flush();
-    const first = subscribe.last;
-    connection.fire("disconnected");
+    connection.push(statistics(1));
+    connection.drop();
     assert.equal(controller.status, STATUS.CONNECTING);
-    assert.equal(first.unsubscribed, 1);
     assert.equal(clock.pending, 0);
     // Nothing is attempted while the frontend reconnects.
     await clock.advance(120000);
-    assert.equal(subscribe.calls.length, 1);
+    assert.equal(calls.length, 1);
 
-    subscribe.policy = "manual";
-    connection.fire("ready");
-    assert.equal(subscribe.calls.length, 2);
-    assert.equal(controller.status, STATUS.CONNECTING);
-    subscribe.last.resolve();
+    connection.reconnect();
+    assert.equal(controller.status, STATUS.CONNECTING, "Connecting until OpenEye greets again");
     await flush();
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.LIVE, STATUS.CONNECTING, STATUS.LIVE]);
-
-    // Messages of the old subscription are ignored; the new one's arrive.
-    first.onMessage({ type: "statistics_update", statistics: { known_people: 1 } });
-    subscribe.last.onMessage({ type: "statistics_update", statistics: { known_people: 2 } });
+    // The card asked once; the library sent the same request again by itself.
+    assert.equal(calls.length, 1);
+    assert.equal(connection.sent.length, 2);
+    assert.equal(connection.held, 1);
+    connection.push(statistics(2));
     assert.deepEqual(
-      messages.map((m) => m.statistics.known_people),
-      [2],
+      messages.filter((m) => m.type === "statistics_update").map((m) => m.statistics.known_people),
+      [1, 2],
     );
+    // The greeting timer was cleared by the greeting.
+    assert.equal(clock.pending, 0);
   });
 
-  it("stops polling while disconnected, then retries at once when ready", async () => {
-    const { clock, connection, subscribe, polls, controller } = setup({ policy: "reject" });
+  it("subscribes anew when the library's resubscription is refused, as when Home Assistant restarts before OpenEye is loaded", async () => {
+    const { clock, connection, calls, statuses, polls, controller } = setup();
+    controller.start();
+    await flush();
+    connection.drop();
+    connection.refusal = UNKNOWN_COMMAND;
+    connection.reconnect();
+    await flush();
+    assert.equal(connection.lostResubscriptions, 1, "the library lost the refusal");
+    assert.equal(controller.status, STATUS.CONNECTING);
+
+    await clock.advance(GREETING_TIMEOUT_MS);
+    // The card asked again itself, and so learned why it is refused.
+    assert.equal(calls.length, 2);
+    assert.equal(controller.status, STATUS.POLLING);
+    assert.equal(controller.snapshot().lastError.code, "unknown_command");
+    assert.ok(polls.length >= 1);
+
+    // OpenEye is loaded: the next retry goes Live.
+    connection.refusal = null;
+    await clock.advance(1000);
+    assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.LIVE, STATUS.CONNECTING, STATUS.POLLING, STATUS.LIVE]);
+    assert.equal(connection.held, 1);
+    assert.equal(connection.staleUnsubscribes, 0);
+  });
+
+  it("stops polling and retrying while disconnected, then subscribes at once when ready", async () => {
+    const { clock, connection, calls, polls, controller } = setup({ refusal: TOO_MANY });
     controller.start();
     await flush();
     assert.equal(controller.status, STATUS.POLLING);
-    connection.fire("disconnected");
+    connection.drop();
     assert.equal(controller.status, STATUS.CONNECTING);
     assert.equal(clock.pending, 0);
     const pollsBefore = polls.length;
-    const callsBefore = subscribe.calls.length;
+    const callsBefore = calls.length;
     await clock.advance(60000);
     assert.equal(polls.length, pollsBefore);
-    assert.equal(subscribe.calls.length, callsBefore);
-    subscribe.policy = "resolve";
-    connection.fire("ready");
+    assert.equal(calls.length, callsBefore);
+    connection.refusal = null;
+    connection.reconnect();
     await flush();
-    assert.equal(subscribe.calls.length, callsBefore + 1);
+    assert.equal(calls.length, callsBefore + 1);
     assert.equal(controller.status, STATUS.LIVE);
   });
 
-  it("ignores an attempt that was in flight when the connection dropped", async () => {
-    const { connection, subscribe, controller } = setup({ policy: "manual" });
+  it("keeps an attempt that was in flight when the connection dropped: the library sends it again", async () => {
+    const { connection, calls, controller } = setup({ answer: "manual" });
     controller.start();
-    const stale = subscribe.last;
-    connection.fire("disconnected");
-    connection.fire("ready");
-    const fresh = subscribe.last;
-    assert.notEqual(stale, fresh);
-    stale.resolve();
+    connection.drop();
+    connection.answer = "now";
+    connection.reconnect();
     await flush();
-    // The stale subscription is cancelled and does not make the card Live.
-    assert.equal(stale.unsubscribed, 1);
-    assert.equal(controller.status, STATUS.CONNECTING);
-    fresh.resolve();
-    await flush();
+    assert.equal(calls.length, 1);
     assert.equal(controller.status, STATUS.LIVE);
-    assert.equal(fresh.unsubscribed, 0);
+    assert.equal(connection.held, 1);
   });
 
-  it("waits for ready when started while the connection is down", async () => {
-    const { connection, subscribe, statuses, controller } = setup({ connected: false });
+  it("waits for ready when started while the connection is down, never subscribing while disconnected", async () => {
+    const { connection, calls, statuses, controller } = setup({ connected: false });
     controller.start();
     await flush();
     assert.deepEqual(statuses, [STATUS.CONNECTING]);
-    assert.equal(subscribe.calls.length, 0);
-    connection.fire("ready");
+    assert.equal(calls.length, 0);
+    connection.reconnect();
     await flush();
-    assert.equal(subscribe.calls.length, 1);
+    assert.equal(calls.length, 1);
     assert.equal(controller.status, STATUS.LIVE);
+    assert.equal(connection.subscribedWhileDisconnected, 0);
   });
 
-  it("falls back to Polling when the subscribe call is never answered", async () => {
-    const { clock, subscribe, statuses, controller } = setup({ policy: "manual" });
+  it("falls back to Polling when the subscribe call is never answered, and lets a late answer go", async () => {
+    const { clock, connection, statuses, controller } = setup({ answer: "manual" });
     controller.start();
-    await clock.advance(14999);
+    await clock.advance(GREETING_TIMEOUT_MS - 1);
     assert.equal(controller.status, STATUS.CONNECTING);
     await clock.advance(1);
     assert.deepEqual(statuses, [STATUS.CONNECTING, STATUS.POLLING]);
     assert.equal(controller.snapshot().lastError.code, "timeout");
-    // A very late success is unsubscribed rather than leaked.
-    subscribe.calls[0].resolve();
-    await flush();
-    assert.equal(subscribe.calls[0].unsubscribed, 1);
+    await clock.advance(1000); // The first retry is sent and waits too.
+    assert.equal(connection.waiting.length, 2);
+
+    connection.answerNext(); // The very late answer to the first attempt…
+    await clock.advance(0);
+    assert.equal(connection.held, 0, "…is unsubscribed rather than leaked");
     assert.equal(controller.status, STATUS.POLLING);
+    connection.answerNext(); // The retry's answer makes the card Live.
+    await flush();
+    assert.equal(controller.status, STATUS.LIVE);
+    assert.equal(connection.held, 1);
+    assert.equal(connection.staleUnsubscribes, 0);
   });
 
   it("treats a subscribe function that throws like a refusal", async () => {
     const clock = new FakeClock();
     const statuses = [];
     const controller = new SubscriptionController({
-      connection: new FakeConnection(),
+      connection: new FakeHaConnection(),
       subscribe: () => {
         throw new Error("subscribeMessage is not a function");
       },
@@ -251,7 +273,7 @@ describe("SubscriptionController", () => {
   it("does not stack polls while one is still running", async () => {
     let calls = 0;
     const { clock, controller } = setup({
-      policy: "reject",
+      refusal: TOO_MANY,
       poll: () => {
         calls += 1;
         return new Promise(() => {});
@@ -265,7 +287,7 @@ describe("SubscriptionController", () => {
 
   it("keeps going when a message handler throws", async () => {
     let seen = 0;
-    const { subscribe, controller } = setup({
+    const { connection, controller } = setup({
       onMessage: () => {
         seen += 1;
         throw new Error("bad message");
@@ -273,40 +295,72 @@ describe("SubscriptionController", () => {
     });
     controller.start();
     await flush();
-    subscribe.last.onMessage({ type: "camera_event" });
-    subscribe.last.onMessage({ type: "camera_event" });
-    assert.equal(seen, 2);
+    connection.push({ type: "camera_event" });
+    connection.push({ type: "camera_event" });
+    assert.equal(seen, 3); // The greeting and two events.
     assert.equal(controller.status, STATUS.LIVE);
   });
 
   it("unsubscribes on stop and leaves no timer and no listener behind", async () => {
-    const { clock, connection, subscribe, controller } = setup();
+    const { clock, connection, messages, controller } = setup();
     controller.start();
     await flush();
     assert.equal(connection.listenerCount(), 2);
     controller.stop();
-    assert.equal(subscribe.last.unsubscribed, 1);
+    await clock.advance(0);
+    assert.equal(connection.held, 0);
     assert.equal(clock.pending, 0);
     assert.equal(connection.listenerCount(), 0);
     // Events after stop do nothing.
+    connection.push(statistics(3));
     connection.fire("ready");
-    assert.equal(subscribe.calls.length, 1);
+    assert.equal(connection.sent.length, 1);
+    assert.equal(messages.filter((m) => m.type === "statistics_update").length, 0);
   });
 
-  it("leaves no timer behind when stopped while polling, and cancels an attempt in flight", async () => {
-    const { clock, subscribe, polls, controller } = setup({ policy: "reject" });
+  it("never uses an unsubscribe that may name another subscription: stopped while disconnected, it lets go after the resubscription", async () => {
+    const { clock, connection, controller } = setup();
+    controller.start();
+    await flush();
+    connection.drop();
+    controller.stop();
+    await clock.advance(0);
+    connection.reconnect();
+    await clock.advance(0);
+    assert.equal(connection.staleUnsubscribes, 0);
+    assert.equal(connection.held, 0, "the resubscribed subscription was let go on its greeting");
+  });
+
+  it("never uses an unsubscribe that may name another subscription: stopped before the resubscription is answered", async () => {
+    const { clock, connection, controller } = setup();
+    controller.start();
+    await flush();
+    connection.drop();
+    connection.answer = "manual";
+    connection.reconnect();
+    controller.stop();
+    await clock.advance(0);
+    assert.equal(connection.staleUnsubscribes, 0);
+    connection.answerNext();
+    await clock.advance(0);
+    assert.equal(connection.staleUnsubscribes, 0);
+    assert.equal(connection.held, 0);
+  });
+
+  it("leaves no timer behind when stopped while polling, and lets an attempt in flight go when it is answered", async () => {
+    const { clock, connection, polls, controller } = setup({ refusal: TOO_MANY });
     controller.start();
     await clock.advance(1500);
     assert.equal(controller.status, STATUS.POLLING);
-    subscribe.policy = "manual";
+    connection.answer = "manual";
+    connection.refusal = null;
     await clock.advance(2000); // The retry at 3 s is now in flight.
-    const inFlight = subscribe.last;
     controller.stop();
     assert.equal(clock.pending, 0);
     const pollsAtStop = polls.length;
-    inFlight.resolve();
+    connection.answerNext();
     await clock.advance(60000);
-    assert.equal(inFlight.unsubscribed, 1);
+    assert.equal(connection.held, 0);
     assert.equal(polls.length, pollsAtStop);
   });
 });

@@ -1,17 +1,29 @@
 /**
- * The visual editor of the OpenEye card (`openeye-card-editor`).
+ * The OpenEye card's visual editor: Home Assistant's own form.
  *
- * Home Assistant calls `setConfig` with the card's configuration and sets
- * `hass`; each change the user makes is turned into a new configuration by
- * the pure `applyEditorChange` and announced with a `config-changed` event.
- * The list of cameras comes from `openeye/statistics`. Plain native controls
- * are used so that the editor does not depend on Home Assistant's internal
- * elements being loaded.
+ * The card answers `getConfigForm()` (Home Assistant 2025.4 and later, like
+ * the rest of OpenEye) with `configForm()`: a form schema that Home
+ * Assistant's card editor renders itself with its selectors (the title as
+ * text, the five parts as switches, the feed's size as a number) and that
+ * hands the whole configuration back on every change, options it does not
+ * show (grid_options, visibility…) included.
+ *
+ * Two options are beyond Home Assistant's selectors, and only they are made
+ * by hand here, each as a selector element of its own that the form shows
+ * like any other (Home Assistant's `ha-selector` renders the element named
+ * `ha-selector-<type>` for a selector `{<type>: {}}`):
+ *
+ * - `camera_ids` (`openeye_cameras`): its choices are OpenEye's cameras, which
+ *   only a call to OpenEye lists, while a form's options are fixed when the
+ *   form is made;
+ * - `feed_event_types` (`openeye_feed_event_types`): no value means the
+ *   default types, and Home Assistant's multiple select would show no value
+ *   as nothing ticked.
  */
 
-import { resolveLanguage, translator } from "./openeye-card-i18n.js";
+import { h } from "./openeye-card-dom.js";
+import { resolveLanguage, translate, translator } from "./openeye-card-i18n.js";
 import {
-  applyEditorChange,
   DEFAULT_FEED_EVENT_TYPES,
   DEFAULT_FEED_SIZE,
   editorCameraChoices,
@@ -19,210 +31,307 @@ import {
   FEED_EVENT_TYPES,
   MAX_FEED_SIZE,
   PARTS,
+  toggleCamera,
+  toggleFeedEventType,
+  validateConfig,
 } from "./openeye-card-logic.js";
 
-const EDITOR_TAG = "openeye-card-editor";
+export const CAMERAS_SELECTOR = "openeye_cameras";
+export const FEED_EVENT_TYPES_SELECTOR = "openeye_feed_event_types";
 
-const STYLE = `
+// The translation key of each option's label in the editor.
+const LABELS = Object.freeze({
+  title: "editor.title",
+  camera_ids: "editor.cameras",
+  feed_size: "editor.feed_size",
+  feed_event_types: "editor.feed_event_types",
+  ...Object.fromEntries(PARTS.map((part) => [`show_${part}`, `editor.show_${part}`])),
+});
+
+/**
+ * The language of the page: Home Assistant's frontend writes the user's
+ * language into <html lang>, and the form's label callbacks get no `hass`.
+ */
+function pageLanguage() {
+  return resolveLanguage({ language: globalThis.document?.documentElement?.lang });
+}
+
+/**
+ * What the card's `getConfigForm()` returns: the schema Home Assistant's card
+ * editor renders, its labels and helpers in the user's language, and the
+ * card's own validation (a configuration the form cannot show is left to the
+ * YAML editor, with the card's message).
+ *
+ * @returns {{schema: object[], computeLabel: Function, computeHelper: Function, assertConfig: Function}}
+ */
+export function configForm() {
+  return {
+    schema: [
+      { name: "title", selector: { text: {} } },
+      { name: "camera_ids", selector: { [CAMERAS_SELECTOR]: {} } },
+      // A switch whose option is absent shows its default, here "shown".
+      ...PARTS.map((part) => ({ name: `show_${part}`, default: true, selector: { boolean: {} } })),
+      {
+        name: "feed_size",
+        default: DEFAULT_FEED_SIZE,
+        selector: { number: { min: 1, max: MAX_FEED_SIZE, step: 1, mode: "box" } },
+      },
+      { name: "feed_event_types", selector: { [FEED_EVENT_TYPES_SELECTOR]: {} } },
+    ],
+    computeLabel: (schema) => (LABELS[schema.name] ? translate(pageLanguage(), LABELS[schema.name]) : undefined),
+    computeHelper: (schema) => {
+      if (schema.name === "camera_ids") return translate(pageLanguage(), "editor.cameras_hint");
+      // Home Assistant's number field shows its default only while it has the focus.
+      if (schema.name === "feed_size") return translate(pageLanguage(), "editor.feed_size_hint", { count: DEFAULT_FEED_SIZE });
+      return undefined;
+    },
+    assertConfig: (config) => {
+      validateConfig(config);
+    },
+  };
+}
+
+const CHECKLIST_STYLE = `
   :host { display: block; color: var(--primary-text-color); }
   [hidden] { display: none !important; }
-  .editor { display: flex; flex-direction: column; gap: 16px; }
-  fieldset { border: 1px solid var(--divider-color); border-radius: 8px; margin: 0; padding: 8px 12px 12px; min-width: 0; }
-  legend { padding: 0 4px; font-weight: 500; }
+  .label { margin: 0 0 4px; }
   .choices { display: flex; flex-wrap: wrap; gap: 4px 16px; }
-  .check { display: inline-flex; align-items: center; gap: 6px; min-height: 36px; cursor: pointer; }
-  .field { display: flex; flex-direction: column; gap: 4px; }
-  .hint { margin: 4px 0 0; font-size: 0.85em; color: var(--secondary-text-color); }
-  .error { margin: 4px 0 0; font-size: 0.85em; color: var(--error-color, #db4437); }
-  input[type="text"], input[type="number"] {
-    font: inherit; font-size: 1rem; color: var(--primary-text-color); background: var(--card-background-color, transparent);
-    border: 1px solid var(--divider-color); border-radius: 6px; padding: 6px 8px; width: 100%; box-sizing: border-box;
-  }
+  .check { display: inline-flex; align-items: center; gap: 8px; min-height: 40px; cursor: pointer; }
   input[type="checkbox"] { accent-color: var(--primary-color); width: 18px; height: 18px; margin: 0; }
+  .hint, .status { margin: 4px 0 0; font-size: 0.875rem; color: var(--secondary-text-color); }
+  .status.error { color: var(--error-color, #db4437); }
 `;
 
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function checkbox(label, testid, onChange, extra = {}) {
-  const input = h("input", { type: "checkbox", "data-testid": testid, ...extra });
-  input.addEventListener("change", () => onChange(input.checked));
-  return { input, label: h("label", { className: "check" }, [input, h("span", { text: label })]) };
-}
-
-class OpenEyeCardEditor extends HTMLElement {
+/**
+ * A selector that Home Assistant's form shows for one option: a labelled
+ * list of check boxes. Home Assistant sets `hass`, `value`, `label`, `helper`
+ * and `disabled` on it; each tick announces the option's new value with a
+ * `value-changed` event, as Home Assistant's own selectors do. Subclasses say
+ * what the choices are and what a tick makes of the value.
+ */
+class ChecklistSelector extends HTMLElement {
   constructor() {
     super();
     this.attachShadow({ mode: "open" });
-    this._config = {};
     this._hass = null;
-    this._lang = null;
-    this._cameras = null;
-    this._camerasError = null;
-    this._requested = false;
-    this._refs = null;
-  }
-
-  setConfig(config) {
-    this._config = config && typeof config === "object" ? { ...config } : {};
-    this._update();
+    this._value = undefined;
+    this._label = "";
+    this._helper = "";
+    this._disabled = false;
+    this._drawn = null;
+    this._boxes = [];
   }
 
   set hass(hass) {
     this._hass = hass;
-    const lang = resolveLanguage(hass);
-    if (lang !== this._lang) {
-      this._lang = lang;
-      this._build();
-    }
-    if (!this._requested && hass?.callWS) {
-      this._requested = true;
-      this._loadCameras();
-    }
+    this._hassChanged(hass);
+    this._update();
   }
 
   get hass() {
     return this._hass;
   }
 
+  set value(value) {
+    this._value = value;
+    this._update();
+  }
+
+  get value() {
+    return this._value;
+  }
+
+  set label(label) {
+    this._label = typeof label === "string" ? label : "";
+    this._update();
+  }
+
+  get label() {
+    return this._label;
+  }
+
+  set helper(helper) {
+    this._helper = typeof helper === "string" ? helper : "";
+    this._update();
+  }
+
+  get helper() {
+    return this._helper;
+  }
+
+  set disabled(disabled) {
+    this._disabled = Boolean(disabled);
+    this._update();
+  }
+
+  get disabled() {
+    return this._disabled;
+  }
+
   connectedCallback() {
-    if (!this._refs) this._build();
-  }
-
-  async _loadCameras() {
-    try {
-      const statistics = await this._hass.callWS({ type: "openeye/statistics" });
-      this._cameras = Array.isArray(statistics?.cameras) ? statistics.cameras : [];
-      this._camerasError = null;
-    } catch (err) {
-      this._cameras = [];
-      this._camerasError = err;
-    }
     this._update();
   }
 
-  _change(change) {
-    const config = applyEditorChange(this._config, change);
-    this._config = config;
-    this._update();
-    this.dispatchEvent(
-      new CustomEvent("config-changed", { detail: { config }, bubbles: true, composed: true }),
-    );
+  /** The user's language, from `hass` as the card has it. */
+  get _language() {
+    return resolveLanguage(this._hass);
   }
 
-  _build() {
-    const t = translator(this._lang ?? "en");
-    const refs = { parts: {}, types: {} };
-    refs.title = h("input", { type: "text", "data-testid": "openeye-editor-title", placeholder: t("card.title") });
-    refs.title.addEventListener("input", () => this._change({ kind: "title", value: refs.title.value }));
+  /** Called with each new `hass`; subclasses load what they need. */
+  _hassChanged() {}
 
-    refs.cameras = h("div", { className: "choices", "data-testid": "openeye-editor-cameras" });
-    refs.camerasStatus = h("p", { className: "hint", "data-testid": "openeye-editor-cameras-status" });
-
-    const parts = PARTS.map((part) => {
-      const box = checkbox(t(`editor.show_${part}`), `openeye-editor-show-${part.replaceAll("_", "-")}`, (checked) =>
-        this._change({ kind: "part", part, checked }),
-      );
-      refs.parts[part] = box.input;
-      return box.label;
-    });
-
-    refs.feedSize = h("input", {
-      type: "number",
-      min: 1,
-      max: MAX_FEED_SIZE,
-      step: 1,
-      inputmode: "numeric",
-      "data-testid": "openeye-editor-feed-size",
-    });
-    refs.feedSize.addEventListener("change", () => this._change({ kind: "feed_size", value: refs.feedSize.value }));
-
-    const types = FEED_EVENT_TYPES.map((type) => {
-      const box = checkbox(t(`editor.event.${type}`), `openeye-editor-event-${type.replaceAll("_", "-")}`, (checked) =>
-        this._change({ kind: "feed_event_type", event_type: type, checked }),
-      );
-      refs.types[type] = box.input;
-      return box.label;
-    });
-
-    const root = h("div", { className: "editor" }, [
-      h("label", { className: "field" }, [h("span", { text: t("editor.title") }), refs.title]),
-      h("fieldset", {}, [
-        h("legend", { text: t("editor.cameras") }),
-        refs.cameras,
-        refs.camerasStatus,
-        h("p", { className: "hint", text: t("editor.cameras_hint") }),
-      ]),
-      h("fieldset", {}, [h("legend", { text: t("editor.parts") }), h("div", { className: "choices" }, parts)]),
-      h("fieldset", {}, [
-        h("legend", { text: t("editor.show_feed") }),
-        h("label", { className: "field" }, [h("span", { text: t("editor.feed_size") }), refs.feedSize]),
-        h("p", { className: "hint", text: t("editor.feed_event_types") }),
-        h("div", { className: "choices" }, types),
-      ]),
-    ]);
-    this.shadowRoot.replaceChildren(h("style", { text: STYLE }), root);
-    this._refs = refs;
-    this._camerasKey = null;
-    this._update();
+  /** The check boxes: [{value, label, checked, testid, attrs}]. */
+  _choices() {
+    return [];
   }
 
-  /** Brings the controls in line with the configuration, without disturbing a field being typed in. */
+  /** The option's value after `choice` was ticked (`checked`) or unticked. */
+  _next() {
+    return this._value;
+  }
+
+  /** A line under the boxes ({text, error}), or null. */
+  _status() {
+    return null;
+  }
+
+  _announce(value) {
+    this._value = value;
+    this.dispatchEvent(new CustomEvent("value-changed", { detail: { value }, bubbles: true, composed: true }));
+  }
+
+  /**
+   * Brings the list in line with the value: only the boxes' ticks when the
+   * same choices are shown (so that a box keeps the keyboard focus), else the
+   * whole list.
+   */
   _update() {
-    const refs = this._refs;
-    if (!refs) return;
-    const t = translator(this._lang ?? "en");
-    const config = this._config;
-    const focused = this.shadowRoot.activeElement;
-
-    const title = typeof config.title === "string" ? config.title : "";
-    if (focused !== refs.title && refs.title.value !== title) refs.title.value = title;
-
-    for (const part of PARTS) refs.parts[part].checked = config[`show_${part}`] !== false;
-
-    const size = Number.isInteger(config.feed_size) ? config.feed_size : DEFAULT_FEED_SIZE;
-    if (focused !== refs.feedSize) refs.feedSize.value = String(size);
-
-    const shown = Array.isArray(config.feed_event_types) ? config.feed_event_types : DEFAULT_FEED_EVENT_TYPES;
-    for (const type of FEED_EVENT_TYPES) refs.types[type].checked = shown.includes(type);
-
-    const choices = editorCameraChoices(this._cameras ?? [], config);
-    const key = JSON.stringify(choices);
-    if (key !== this._camerasKey) {
-      this._camerasKey = key;
-      const available = choices.map((choice) => choice.camera_id);
-      refs.cameras.replaceChildren(
-        ...choices.map((choice) => {
-          const box = checkbox(
-            choice.name,
-            "openeye-editor-camera",
-            (checked) => this._change({ kind: "camera", camera_id: choice.camera_id, checked, available }),
-            { "data-camera-id": choice.camera_id },
-          );
-          box.input.checked = choice.checked;
-          return box.label;
-        }),
-      );
+    const choices = this._choices();
+    const status = this._status();
+    const layout = JSON.stringify([choices.map((c) => [c.value, c.label]), status, this._label, this._helper]);
+    if (layout !== this._drawn) {
+      this._drawn = layout;
+      this._draw(choices, status);
     }
-    let status = "";
-    if (this._cameras === null) status = t("editor.cameras_loading");
-    else if (this._camerasError) status = t("editor.cameras_error", { message: errorText(this._camerasError, this._lang) });
-    else if (choices.length === 0) status = t("editor.cameras_none");
-    refs.camerasStatus.textContent = status;
-    refs.camerasStatus.hidden = status === "";
-    refs.camerasStatus.className = this._camerasError ? "error" : "hint";
+    this._boxes.forEach((input, i) => {
+      input.checked = choices[i].checked;
+      input.disabled = this._disabled;
+    });
+  }
+
+  _draw(choices, status) {
+    this._boxes = choices.map((choice) => {
+      const input = h("input", { type: "checkbox", "data-testid": choice.testid, ...choice.attrs });
+      input.addEventListener("change", () => this._announce(this._next(choice, input.checked)));
+      return input;
+    });
+    this.shadowRoot.replaceChildren(
+      h("style", { text: CHECKLIST_STYLE }),
+      h("div", { role: "group", "aria-label": this._label }, [
+        this._label ? h("p", { className: "label", text: this._label }) : null,
+        h(
+          "div",
+          { className: "choices", "data-testid": this._testid },
+          this._boxes.map((input, i) => h("label", { className: "check" }, [input, h("span", { text: choices[i].label })])),
+        ),
+        status
+          ? h("p", {
+              className: status.error ? "status error" : "status",
+              "data-testid": `${this._testid}-status`,
+              text: status.text,
+            })
+          : null,
+        this._helper ? h("p", { className: "hint", text: this._helper }) : null,
+      ]),
+    );
   }
 }
 
-if (!customElements.get(EDITOR_TAG)) customElements.define(EDITOR_TAG, OpenEyeCardEditor);
+/**
+ * The `camera_ids` selector: OpenEye's cameras, listed with
+ * `openeye/statistics` when Home Assistant first gives it `hass`, plus any
+ * chosen id OpenEye no longer knows, so that it can be unticked.
+ */
+export class CamerasSelector extends ChecklistSelector {
+  constructor() {
+    super();
+    this._testid = "openeye-editor-cameras";
+    this._cameras = null;
+    this._error = null;
+    this._requested = false;
+  }
 
-export { OpenEyeCardEditor };
+  _hassChanged(hass) {
+    if (this._requested || typeof hass?.callWS !== "function") return;
+    this._requested = true;
+    this._load(hass);
+  }
+
+  async _load(hass) {
+    try {
+      const statistics = await hass.callWS({ type: "openeye/statistics" });
+      this._cameras = Array.isArray(statistics?.cameras) ? statistics.cameras : [];
+      this._error = null;
+    } catch (err) {
+      this._cameras = [];
+      this._error = err;
+    }
+    this._update();
+  }
+
+  _choices() {
+    return editorCameraChoices(this._cameras ?? [], this._value).map((choice) => ({
+      value: choice.camera_id,
+      label: choice.name,
+      checked: choice.checked,
+      testid: "openeye-editor-camera",
+      attrs: { "data-camera-id": choice.camera_id },
+    }));
+  }
+
+  _next(choice, checked) {
+    const order = editorCameraChoices(this._cameras ?? [], this._value).map((c) => c.camera_id);
+    return toggleCamera(this._value, choice.value, checked, order);
+  }
+
+  _status() {
+    const t = translator(this._language);
+    if (this._cameras === null) return { text: t("editor.cameras_loading"), error: false };
+    if (this._error) {
+      return { text: t("editor.cameras_error", { message: errorText(this._error, this._language) }), error: true };
+    }
+    if (this._choices().length === 0) return { text: t("editor.cameras_none"), error: false };
+    return null;
+  }
+}
+
+/** The `feed_event_types` selector: the five kinds of events, the default ones ticked when the option is absent. */
+export class FeedEventTypesSelector extends ChecklistSelector {
+  constructor() {
+    super();
+    this._testid = "openeye-editor-event-types";
+  }
+
+  _choices() {
+    const t = translator(this._language);
+    const shown = Array.isArray(this._value) ? this._value : DEFAULT_FEED_EVENT_TYPES;
+    return FEED_EVENT_TYPES.map((type) => ({
+      value: type,
+      label: t(`editor.event.${type}`),
+      checked: shown.includes(type),
+      testid: `openeye-editor-event-${type.replaceAll("_", "-")}`,
+    }));
+  }
+
+  _next(choice, checked) {
+    return toggleFeedEventType(this._value, choice.value, checked);
+  }
+}
+
+for (const [type, element] of [
+  [CAMERAS_SELECTOR, CamerasSelector],
+  [FEED_EVENT_TYPES_SELECTOR, FeedEventTypesSelector],
+]) {
+  const tag = `ha-selector-${type}`;
+  if (!customElements.get(tag)) customElements.define(tag, element);
+}

@@ -40,6 +40,10 @@ export const CAMERA_STATUSES = Object.freeze([
   "failed",
   "ended",
 ]);
+// The pushes the card subscribes to, named explicitly: OpenEye may push other
+// kinds (camera_figures, for instance) that the card does not show, and an
+// explicit list keeps them off the wire. Every OpenEye version knows these three.
+export const SUBSCRIBED_PUSHES = Object.freeze(["statistics_update", "camera_event", "alert"]);
 export const DEFAULT_FEED_SIZE = 20;
 export const MAX_FEED_SIZE = 100;
 const MAX_TEXT = 200;
@@ -107,92 +111,73 @@ export function validateConfig(config) {
   return normalized;
 }
 
+/**
+ * The card's `openeye/subscribe` request: the pushes it shows, and its
+ * cameras when it is limited to some (the server then filters for it).
+ *
+ * @param {{camera_ids: string[]}} config A configuration from validateConfig.
+ */
+export function subscribeRequest(config) {
+  const request = { type: "openeye/subscribe", event_types: [...SUBSCRIBED_PUSHES] };
+  if (config.camera_ids.length > 0) request.camera_ids = [...config.camera_ids];
+  return request;
+}
+
 /** The configuration a new card starts with in the card picker: everything shown. */
 export function stubConfig() {
   return { type: CARD_TYPE };
 }
 
 /**
- * The configuration after one change made in the visual editor. It never
- * mutates `config`, keeps the options it does not touch (grid_options, …) and
- * leaves out options equal to their defaults so that the YAML stays short.
+ * The card's `camera_ids` after one camera was ticked or unticked in the
+ * editor, in the order the editor lists the cameras (`order`); undefined when
+ * none is left, which means every camera and keeps the YAML short.
  *
- * change is one of:
- *   {kind: "title", value}
- *   {kind: "camera", camera_id, checked, available?: [ids in display order]}
- *   {kind: "part", part, checked}
- *   {kind: "feed_size", value}
- *   {kind: "feed_event_type", event_type, checked}
+ * @param {unknown} ids The current value (a list of camera ids, or nothing).
+ * @param {string} cameraId
+ * @param {boolean} checked
+ * @param {string[]} [order] The camera ids in the editor's order.
+ * @returns {string[]|undefined}
  */
-export function applyEditorChange(config, change) {
-  const next = { ...(isPlainObject(config) ? config : {}) };
-  if (next.type === undefined) next.type = CARD_TYPE;
-  if (!isPlainObject(change)) return next;
-  switch (change.kind) {
-    case "title": {
-      const value = typeof change.value === "string" ? change.value : "";
-      if (value.trim() === "") delete next.title;
-      else next.title = value;
-      return next;
-    }
-    case "camera": {
-      if (typeof change.camera_id !== "string" || change.camera_id === "") return next;
-      const current = Array.isArray(next.camera_ids) ? next.camera_ids : [];
-      let ids = current.filter((id) => id !== change.camera_id);
-      if (change.checked) ids.push(change.camera_id);
-      if (Array.isArray(change.available)) {
-        // Keep the cameras in the order the editor lists them.
-        const order = change.available;
-        ids = [
-          ...order.filter((id) => ids.includes(id)),
-          ...ids.filter((id) => !order.includes(id)),
-        ];
-      }
-      if (ids.length === 0) delete next.camera_ids;
-      else next.camera_ids = ids;
-      return next;
-    }
-    case "part": {
-      if (!PARTS.includes(change.part)) return next;
-      const key = `show_${change.part}`;
-      if (change.checked) delete next[key];
-      else next[key] = false;
-      return next;
-    }
-    case "feed_size": {
-      const value = typeof change.value === "string" ? Number(change.value) : change.value;
-      if (!Number.isInteger(value) || value < 1 || value > MAX_FEED_SIZE) return next;
-      if (value === DEFAULT_FEED_SIZE) delete next.feed_size;
-      else next.feed_size = value;
-      return next;
-    }
-    case "feed_event_type": {
-      if (!FEED_EVENT_TYPES.includes(change.event_type)) return next;
-      const current = Array.isArray(next.feed_event_types)
-        ? next.feed_event_types
-        : DEFAULT_FEED_EVENT_TYPES;
-      const set = new Set(current.filter((type) => type !== change.event_type));
-      if (change.checked) set.add(change.event_type);
-      const types = FEED_EVENT_TYPES.filter((type) => set.has(type));
-      const isDefault =
-        types.length === DEFAULT_FEED_EVENT_TYPES.length &&
-        types.every((type) => DEFAULT_FEED_EVENT_TYPES.includes(type));
-      if (isDefault) delete next.feed_event_types;
-      else next.feed_event_types = types;
-      return next;
-    }
-    default:
-      return next;
-  }
+export function toggleCamera(ids, cameraId, checked, order = []) {
+  const current = Array.isArray(ids) ? ids.filter((id) => typeof id === "string") : [];
+  const chosen = current.filter((id) => id !== cameraId);
+  if (checked && typeof cameraId === "string" && cameraId !== "") chosen.push(cameraId);
+  const ordered = [...order.filter((id) => chosen.includes(id)), ...chosen.filter((id) => !order.includes(id))];
+  return ordered.length === 0 ? undefined : ordered;
+}
+
+/**
+ * The card's `feed_event_types` after one type was ticked or unticked in the
+ * editor. No value means the default types; the result is undefined when it
+ * is the default again, which keeps the YAML short.
+ *
+ * @param {unknown} types The current value (a list of event types, or nothing).
+ * @param {string} eventType
+ * @param {boolean} checked
+ * @returns {string[]|undefined}
+ */
+export function toggleFeedEventType(types, eventType, checked) {
+  const current = shownTypes({ feed_event_types: types });
+  const set = new Set(current.filter((type) => type !== eventType));
+  if (checked && FEED_EVENT_TYPES.includes(eventType)) set.add(eventType);
+  const next = FEED_EVENT_TYPES.filter((type) => set.has(type));
+  const isDefault =
+    next.length === DEFAULT_FEED_EVENT_TYPES.length &&
+    next.every((type) => DEFAULT_FEED_EVENT_TYPES.includes(type));
+  return isDefault ? undefined : next;
 }
 
 /**
  * The cameras the editor offers: OpenEye's cameras (from openeye/statistics)
- * in their order, then any id of the configuration that OpenEye no longer
- * knows (so that it can be unticked), each with whether it is ticked.
+ * in their order, then any chosen id that OpenEye no longer knows (so that it
+ * can be unticked), each with whether it is ticked.
+ *
+ * @param {unknown} cameras `cameras` of an openeye/statistics result.
+ * @param {unknown} chosenIds The card's `camera_ids`.
  */
-export function editorCameraChoices(cameras, config) {
-  const chosen = Array.isArray(config?.camera_ids) ? config.camera_ids : [];
+export function editorCameraChoices(cameras, chosenIds) {
+  const chosen = Array.isArray(chosenIds) ? chosenIds : [];
   const choices = [];
   const seen = new Set();
   for (const raw of Array.isArray(cameras) ? cameras : []) {
@@ -482,17 +467,28 @@ export function normalizeCameraEvent(msg) {
   };
   // A recognition without a name says nothing; treat it as malformed.
   if (item.kind === "face_recognized" && item.person_name === null) return null;
+  if (item.kind === "unknown_face") {
+    item.unknown_face_id = cleanText(data.unknown_face_id);
+    // OpenEye pushes a stranger once per visit and marks that push as an
+    // alert; an older OpenEye sent a separate alert push instead.
+    item.alert = data.alert === true;
+  }
   return item;
 }
 
-/** An `alert` message checked and reduced to a feed entry (without id), else null. */
+/**
+ * An `alert` message checked and reduced to a feed entry (without id), else
+ * null. An older OpenEye's `unknown_face` alert, which repeated the stranger's
+ * camera_event, becomes that stranger's entry (kind unknown_face) so that
+ * applyStranger can tell that both name the same visit.
+ */
 export function normalizeAlert(msg) {
   if (!isPlainObject(msg) || typeof msg.alert_type !== "string") return null;
   const timestamp = cleanTimestamp(msg.timestamp);
   if (timestamp === null) return null;
   const camera = cameraRef(msg.camera);
   const data = isPlainObject(msg.data) ? msg.data : {};
-  return {
+  const item = {
     kind: "alert",
     alert_type: cleanText(msg.alert_type),
     camera_id: camera?.camera_id ?? null,
@@ -502,7 +498,50 @@ export function normalizeAlert(msg) {
     confidence: null,
     image_url: thumbnailSrc(data.thumbnail) ?? eventImageUrl(data.image_url, timestamp),
     message: cleanText(msg.message),
+    alert: true,
   };
+  if (item.alert_type !== "unknown_face") return item;
+  if (item.camera_id === null) return null;
+  return {
+    ...item,
+    kind: "unknown_face",
+    alert_type: null,
+    person_name: null,
+    message: null,
+    unknown_face_id: cleanText(data.unknown_face_id),
+  };
+}
+
+/**
+ * Whether two stranger entries are the same visit: the same unknown face id
+ * when both carry one, else the same camera at the same moment (both pushes
+ * of an older OpenEye carried the frame's timestamp).
+ */
+function sameStranger(a, b) {
+  if (a.unknown_face_id !== null && b.unknown_face_id !== null) {
+    return a.unknown_face_id === b.unknown_face_id;
+  }
+  return a.camera_id === b.camera_id && a.timestamp === b.timestamp;
+}
+
+/**
+ * Adds a stranger's visit to the feed once, whichever of its pushes comes:
+ * OpenEye's single `unknown_face` camera_event (an alert), or an older
+ * OpenEye's camera_event followed by an `unknown_face` alert. A second push
+ * for a visit already listed only marks that entry as an alert. A stranger is
+ * listed when the card shows unknown faces, or alerts and this is one.
+ */
+function applyStranger(state, item, config) {
+  const index = state.feed.findIndex((old) => old.kind === "unknown_face" && sameStranger(old, item));
+  if (index !== -1) {
+    if (!item.alert || state.feed[index].alert) return state;
+    const feed = [...state.feed];
+    feed[index] = { ...feed[index], alert: true };
+    return { ...state, feed };
+  }
+  const types = shownTypes(config);
+  if (!types.includes("unknown_face") && !(item.alert && types.includes("alert"))) return state;
+  return { ...state, ...pushFeed(state, item, config) };
 }
 
 function applyCameraEvent(state, msg, config) {
@@ -533,6 +572,7 @@ function applyCameraEvent(state, msg, config) {
       update({ cameras });
     }
   }
+  if (item.kind === "unknown_face") return applyStranger(next, item, config);
   if (shownTypes(config).includes(item.kind)) {
     update(pushFeed(next, item, config));
   }
@@ -543,6 +583,7 @@ function applyAlert(state, msg, config) {
   const item = normalizeAlert(msg);
   if (item === null) return state;
   if (item.camera_id !== null && !inFilter(config, item.camera_id)) return state;
+  if (item.kind === "unknown_face") return applyStranger(state, item, config);
   if (!shownTypes(config).includes("alert")) return state;
   return { ...state, ...pushFeed(state, item, config) };
 }
@@ -736,9 +777,10 @@ export function describeFeedItem(item, language) {
     case "motion_detected":
       return translate(language, "feed.motion_detected");
     case "alert": {
+      // Strangers are unknown_face entries, whichever push announced them.
       const head =
-        item.alert_type === "unknown_face" || item.alert_type === "camera_down"
-          ? translate(language, `feed.alert_${item.alert_type}`)
+        item.alert_type === "camera_down"
+          ? translate(language, "feed.alert_camera_down")
           : translate(language, "feed.alert");
       return item.message ? `${head}: ${item.message}` : head;
     }
@@ -789,45 +831,45 @@ export function buildDeleteRequest(personId) {
   return { type: "openeye/people/delete", person_id: personId };
 }
 
-/** The people of an `openeye/people/list` result, checked and sorted by name. */
-export function normalizePeople(result, language) {
-  const list = Array.isArray(result?.people) ? result.people : [];
-  const people = [];
+/**
+ * The entries of a list from OpenEye that are objects with a usable id under
+ * `idKey`, the first of each id only, each made into what the card keeps by
+ * `make(raw, id)`.
+ */
+function entriesById(list, idKey, make) {
+  const entries = [];
   const seen = new Set();
-  for (const raw of list) {
+  for (const raw of Array.isArray(list) ? list : []) {
     if (!isPlainObject(raw)) continue;
-    const id = cleanText(raw.person_id);
+    const id = cleanText(raw[idKey]);
     if (id === null || seen.has(id)) continue;
     seen.add(id);
-    people.push({
-      person_id: id,
-      name: cleanText(raw.name) ?? id,
-      encodings: cleanCount(raw.encodings),
-      thumbnail: thumbnailSrc(raw.thumbnail),
-    });
+    entries.push(make(raw, id));
   }
+  return entries;
+}
+
+/** The people of an `openeye/people/list` result, checked and sorted by name. */
+export function normalizePeople(result, language) {
+  const people = entriesById(result?.people, "person_id", (raw, id) => ({
+    person_id: id,
+    name: cleanText(raw.name) ?? id,
+    encodings: cleanCount(raw.encodings),
+    thumbnail: thumbnailSrc(raw.thumbnail),
+  }));
   const collator = new Intl.Collator(language, { sensitivity: "base" });
   return people.sort((a, b) => collator.compare(a.name, b.name));
 }
 
 /** The faces of an `openeye/unknown/list` result, checked, newest first. */
 export function normalizeUnknownFaces(result) {
-  const list = Array.isArray(result?.unknown_faces) ? result.unknown_faces : [];
-  const faces = [];
-  const seen = new Set();
-  for (const raw of list) {
-    if (!isPlainObject(raw)) continue;
-    const id = cleanText(raw.unknown_id);
-    if (id === null || seen.has(id)) continue;
-    seen.add(id);
-    faces.push({
-      unknown_id: id,
-      camera_id: cleanText(raw.camera_id),
-      camera_name: cleanText(raw.camera_name) ?? cleanText(raw.camera_id),
-      timestamp: cleanTimestamp(raw.timestamp),
-      thumbnail: thumbnailSrc(raw.thumbnail),
-    });
-  }
+  const faces = entriesById(result?.unknown_faces, "unknown_id", (raw, id) => ({
+    unknown_id: id,
+    camera_id: cleanText(raw.camera_id),
+    camera_name: cleanText(raw.camera_name) ?? cleanText(raw.camera_id),
+    timestamp: cleanTimestamp(raw.timestamp),
+    thumbnail: thumbnailSrc(raw.thumbnail),
+  }));
   return faces.sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
 }
 

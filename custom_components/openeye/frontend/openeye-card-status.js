@@ -1,24 +1,41 @@
 /**
- * The OpenEye card's live-update state machine, without any DOM.
+ * What the OpenEye card shows about its live updates, without any DOM.
  *
- * It owns one `openeye/subscribe` subscription on the frontend's own Home
- * Assistant connection and reports one of exactly three states:
+ * The card holds one `openeye/subscribe` subscription on the frontend's own
+ * Home Assistant connection, made with home-assistant-js-websocket's
+ * `subscribeMessage`. That library already reconnects the socket and sets
+ * every subscription up again when the connection is back ("resubscribe"),
+ * so the card does not do either. What the library does not do, this
+ * controller does:
  *
- * - "live": the subscription is active and pushes messages;
- * - "connecting": the frontend is reconnecting its WebSocket, or the
- *   subscription is being set up (again, with back-off after it ended);
- * - "polling": the subscription cannot be used (refused, for example with
- *   `too_many_subscriptions`, failed, or unanswered): the card's `poll`
- *   function runs now and then every `pollIntervalMs`, while the subscription
- *   is retried with back-off (1 s, 2 s, 4 s … at most 30 s); the first
- *   subscription that succeeds returns the machine to "live" by itself.
+ * - tell which of three states the user sees:
+ *   - "live": OpenEye accepted the subscription (its answer or its
+ *     `connection_status` greeting arrived on the current connection);
+ *   - "connecting": the connection is down, or the subscription is being set
+ *     up (again, after a reconnect, until OpenEye greets it);
+ *   - "polling": OpenEye refused the subscription (`too_many_subscriptions`,
+ *     `unknown_command` when OpenEye is not loaded, …) or never answered:
+ *     the card's `poll` runs now and every `pollIntervalMs`;
+ * - ask again, with back-off (1 s, 2 s, 4 s … at most 30 s), after a refusal,
+ *   since the library does not retry a refused command;
+ * - notice a resubscription that failed: the library swallows that refusal
+ *   (it happens when Home Assistant restarts and the frontend reconnects
+ *   before OpenEye has registered its commands), so when no greeting follows
+ *   a reconnect within `greetingTimeoutMs`, the card subscribes anew, and so
+ *   learns why if it is refused.
+ *
+ * Letting a subscription go needs care with that library. Its unsubscribe
+ * function names the subscription's command id, and ids start again at 1 on
+ * every connection: until the library has set the subscription up again on
+ * the new connection, the old function would unsubscribe whatever subscription
+ * got that id there, another card's perhaps. So a subscription is unsubscribed
+ * at once only while it is known to be established on the current connection;
+ * otherwise it is marked dropped, and the next greeting it receives (the
+ * library set it up again, or a late answer came) unsubscribes it.
  *
  * Everything it touches is injected (the connection's events, the subscribe
  * and poll functions, timers and clock) so that tests drive it with a fake
- * clock. Each subscription attempt carries a generation number: an answer or
- * a message that belongs to an older attempt (the connection dropped, the card
- * was removed) is ignored, and a late successful subscription is unsubscribed
- * at once, so nothing is ever left behind.
+ * clock and a fake connection that behaves like the library.
  */
 
 export const STATUS = Object.freeze({
@@ -30,9 +47,16 @@ export const STATUS = Object.freeze({
 export const DEFAULT_INITIAL_BACKOFF_MS = 1000;
 export const DEFAULT_MAX_BACKOFF_MS = 30000;
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
-export const DEFAULT_SUBSCRIBE_TIMEOUT_MS = 15000;
+export const DEFAULT_GREETING_TIMEOUT_MS = 10000;
 
-/** The delay before retry number `attempt` (0-based): 1 s doubling up to 30 s. */
+/**
+ * The delay before retry number `attempt` (0-based): 1 s doubling up to 30 s.
+ *
+ * @param {number} attempt
+ * @param {number} [initialMs]
+ * @param {number} [maxMs]
+ * @returns {number}
+ */
 export function backoffDelay(
   attempt,
   initialMs = DEFAULT_INITIAL_BACKOFF_MS,
@@ -61,17 +85,36 @@ function safeUnsubscribe(unsub) {
   }
 }
 
+/** Whether a pushed message is OpenEye's `connection_status` greeting. */
+function isGreeting(msg) {
+  return (
+    msg !== null &&
+    typeof msg === "object" &&
+    msg.type === "connection_status" &&
+    typeof msg.status === "string"
+  );
+}
+
+/**
+ * Keeps the card's subscription and tells the card which of the three states
+ * it is in. See the module's comment for what it leaves to the library.
+ */
 export class SubscriptionController {
   /**
    * @param {object} options
    * @param {{connected?: boolean, addEventListener: Function, removeEventListener: Function}} options.connection
    *   Home Assistant's connection (only its events and `connected` are used here).
    * @param {(onMessage: (msg: object) => void) => Promise<Function>} options.subscribe
-   *   Starts one subscription and resolves to its unsubscribe function.
+   *   Starts one subscription that the library keeps across reconnects and
+   *   resolves to its unsubscribe function.
    * @param {() => (Promise<unknown>|unknown)} [options.poll] Reads the figures once (Polling).
    * @param {(msg: object) => void} [options.onMessage] Receives each pushed message.
    * @param {(status: string, snapshot: object) => void} [options.onStatus] Told of each state change.
    * @param {{setTimeout: Function, clearTimeout: Function, now: Function}} [options.timers]
+   * @param {number} [options.pollIntervalMs]
+   * @param {number} [options.greetingTimeoutMs] How long to wait for an answer or a greeting.
+   * @param {number} [options.initialBackoffMs]
+   * @param {number} [options.maxBackoffMs]
    */
   constructor({
     connection,
@@ -81,7 +124,7 @@ export class SubscriptionController {
     onStatus = () => {},
     timers = realTimers,
     pollIntervalMs = DEFAULT_POLL_INTERVAL_MS,
-    subscribeTimeoutMs = DEFAULT_SUBSCRIBE_TIMEOUT_MS,
+    greetingTimeoutMs = DEFAULT_GREETING_TIMEOUT_MS,
     initialBackoffMs = DEFAULT_INITIAL_BACKOFF_MS,
     maxBackoffMs = DEFAULT_MAX_BACKOFF_MS,
   }) {
@@ -92,28 +135,28 @@ export class SubscriptionController {
       throw new TypeError("SubscriptionController needs a subscribe function");
     }
     this._connection = connection;
-    this._subscribe = subscribe;
+    this._subscribeFn = subscribe;
     this._poll = poll;
     this._onMessage = onMessage;
     this._onStatus = onStatus;
     this._timers = timers;
     this._pollIntervalMs = pollIntervalMs;
-    this._subscribeTimeoutMs = subscribeTimeoutMs;
+    this._greetingTimeoutMs = greetingTimeoutMs;
     this._initialBackoffMs = initialBackoffMs;
     this._maxBackoffMs = maxBackoffMs;
 
     this._running = false;
     this._status = null;
-    this._generation = 0;
+    // The subscription the card wants: {unsub, live, dropped}, or null.
+    this._current = null;
     this._failures = 0;
-    this._unsub = null;
+    this._lastError = null;
     this._retryTimer = null;
     this._retryAt = null;
-    this._timeoutTimer = null;
+    this._greetingTimer = null;
     this._pollTimer = null;
     this._polling = false;
     this._pollInFlight = false;
-    this._lastError = null;
 
     this._handleDisconnected = () => this._disconnected();
     this._handleReady = () => this._ready();
@@ -135,32 +178,30 @@ export class SubscriptionController {
     };
   }
 
-  /** Starts: subscribes now if the connection is up, else waits for "ready". */
+  /** Starts: subscribes now if the connection is up, else when it is "ready". */
   start() {
     if (this._running) return;
     this._running = true;
     this._connection.addEventListener("disconnected", this._handleDisconnected);
     this._connection.addEventListener("ready", this._handleReady);
-    if (this._connection.connected === false) {
-      this._setStatus(STATUS.CONNECTING);
-    } else {
-      this._attempt();
-    }
+    // home-assistant-js-websocket cannot send while disconnected, and a
+    // subscription asked for then is never sent at all: wait for "ready".
+    if (this._connection.connected === false) this._setStatus(STATUS.CONNECTING);
+    else this._subscribe();
   }
 
-  /** Stops for good: unsubscribes, removes its listeners and leaves no timer behind. */
+  /** Stops for good: lets the subscription go, removes its listeners and leaves no timer behind. */
   stop() {
     if (!this._running) return;
     this._running = false;
-    this._generation += 1;
     this._connection.removeEventListener("disconnected", this._handleDisconnected);
     this._connection.removeEventListener("ready", this._handleReady);
     this._clearRetry();
-    this._clearSubscribeTimeout();
+    this._clearGreetingTimer();
     this._stopPolling();
-    const unsub = this._unsub;
-    this._unsub = null;
-    safeUnsubscribe(unsub);
+    const sub = this._current;
+    this._current = null;
+    this._drop(sub);
   }
 
   _setStatus(status) {
@@ -169,68 +210,65 @@ export class SubscriptionController {
     try {
       this._onStatus(status, this.snapshot());
     } catch {
-      // A listener's bug must not break the state machine.
+      // A listener's bug must not break the controller.
     }
   }
 
-  _attempt() {
+  /** Asks for a new subscription on the open connection, letting the previous one go. */
+  _subscribe() {
     if (!this._running) return;
     this._clearRetry();
-    this._clearSubscribeTimeout();
-    this._generation += 1;
-    const generation = this._generation;
+    const previous = this._current;
+    this._current = null;
+    this._drop(previous);
     // While polling, the figures keep coming from polls during the retry, so
     // the state stays "polling" until a subscription actually succeeds.
     if (this._status !== STATUS.POLLING) this._setStatus(STATUS.CONNECTING);
 
-    this._timeoutTimer = this._timers.setTimeout(() => {
-      this._timeoutTimer = null;
-      if (generation !== this._generation || !this._running) return;
-      // Invalidate the attempt: if it still succeeds later it is unsubscribed.
-      this._generation += 1;
-      this._failed({ code: "timeout", message: "No answer to openeye/subscribe" });
-    }, this._subscribeTimeoutMs);
-
+    const sub = { unsub: null, live: false, dropped: false };
+    this._current = sub;
+    this._awaitGreeting(sub, "answer");
     let pending;
     try {
-      pending = Promise.resolve(this._subscribe((msg) => this._message(generation, msg)));
+      pending = Promise.resolve(this._subscribeFn((msg) => this._message(sub, msg)));
     } catch (err) {
       pending = Promise.reject(err);
     }
     pending.then(
       (unsub) => {
-        if (generation !== this._generation || !this._running) {
-          safeUnsubscribe(unsub);
-          return;
-        }
-        this._clearSubscribeTimeout();
-        this._unsub = typeof unsub === "function" ? unsub : null;
-        this._failures = 0;
-        this._lastError = null;
-        this._stopPolling();
-        this._setStatus(STATUS.LIVE);
+        sub.unsub = typeof unsub === "function" ? unsub : null;
+        // A subscription the card no longer wants is unsubscribed by its
+        // greeting, which follows this answer (see _message).
+        if (sub === this._current) this._live(sub);
       },
       (err) => {
-        if (generation !== this._generation || !this._running) return;
-        this._clearSubscribeTimeout();
-        this._failed(err);
+        // A refusal of an attempt the card gave up on says nothing now.
+        if (sub !== this._current) return;
+        this._current = null;
+        this._clearGreetingTimer();
+        this._refused(err);
       },
     );
   }
 
-  _message(generation, msg) {
-    if (generation !== this._generation || !this._running) return;
-    // The server may say that it closed this subscription (OpenEye unloaded,
-    // for instance): set it up again with back-off.
-    if (
-      msg &&
-      typeof msg === "object" &&
-      msg.type === "connection_status" &&
-      typeof msg.status === "string" &&
-      msg.status !== "connected"
-    ) {
-      this._lost();
+  _message(sub, msg) {
+    if (sub !== this._current) {
+      // A subscription the card let go of while its unsubscribe could not be
+      // trusted has been set up again (or answered late): now it can be.
+      if (isGreeting(msg) && msg.status === "connected") {
+        sub.live = true;
+        this._unsubscribeLater(sub);
+      }
       return;
+    }
+    if (isGreeting(msg)) {
+      // The server may say that it closed this subscription (OpenEye was
+      // unloaded, for instance): set it up again with back-off.
+      if (msg.status !== "connected") {
+        this._lost();
+        return;
+      }
+      this._live(sub);
     }
     try {
       this._onMessage(msg);
@@ -239,21 +277,47 @@ export class SubscriptionController {
     }
   }
 
-  _failed(err) {
+  /** The subscription is established on the current connection. */
+  _live(sub) {
+    sub.live = true;
+    this._clearGreetingTimer();
+    this._clearRetry();
+    this._stopPolling();
+    this._failures = 0;
+    this._lastError = null;
+    this._setStatus(STATUS.LIVE);
+  }
+
+  /** Waits for `sub`'s answer (`reason` "answer") or for its resubscription's greeting ("resubscription"). */
+  _awaitGreeting(sub, reason) {
+    this._clearGreetingTimer();
+    this._greetingTimer = this._timers.setTimeout(() => {
+      this._greetingTimer = null;
+      if (sub !== this._current || !this._running) return;
+      this._current = null;
+      this._drop(sub);
+      if (reason === "resubscription") {
+        // The library's resubscription was refused or lost, and the library
+        // does not say which: ask again, and learn why if it is refused.
+        this._subscribe();
+      } else {
+        this._refused({ code: "timeout", message: "No answer to openeye/subscribe" });
+      }
+    }, this._greetingTimeoutMs);
+  }
+
+  _refused(err) {
     this._lastError = normalizeError(err);
-    const unsub = this._unsub;
-    this._unsub = null;
-    safeUnsubscribe(unsub);
     this._setStatus(STATUS.POLLING);
     this._startPolling();
     this._scheduleRetry();
   }
 
   _lost() {
-    this._generation += 1;
-    const unsub = this._unsub;
-    this._unsub = null;
-    safeUnsubscribe(unsub);
+    const sub = this._current;
+    this._current = null;
+    this._clearGreetingTimer();
+    this._drop(sub);
     this._setStatus(STATUS.CONNECTING);
     this._scheduleRetry();
   }
@@ -266,27 +330,42 @@ export class SubscriptionController {
     this._retryTimer = this._timers.setTimeout(() => {
       this._retryTimer = null;
       this._retryAt = null;
-      this._attempt();
+      // While disconnected, "ready" subscribes instead.
+      if (this._connection.connected !== false) this._subscribe();
     }, delay);
   }
 
   _disconnected() {
     if (!this._running) return;
-    this._generation += 1;
     this._clearRetry();
-    this._clearSubscribeTimeout();
+    this._clearGreetingTimer();
+    // Polls would fail as well: the frontend's calls need the same socket.
     this._stopPolling();
-    const unsub = this._unsub;
-    this._unsub = null;
-    // The connection is closed: the server already dropped the subscription
-    // and the library sends nothing while disconnected.
-    safeUnsubscribe(unsub);
+    // The library keeps the subscription and sets it up again on "ready".
+    if (this._current) this._current.live = false;
     this._setStatus(STATUS.CONNECTING);
   }
 
   _ready() {
     if (!this._running) return;
-    this._attempt();
+    if (this._current) this._awaitGreeting(this._current, "resubscription");
+    else this._subscribe();
+  }
+
+  /** Lets a subscription go, now if its unsubscribe can be trusted, else at its next greeting. */
+  _drop(sub) {
+    if (!sub || sub.dropped) return;
+    sub.dropped = true;
+    if (sub.live) this._unsubscribeLater(sub);
+  }
+
+  _unsubscribeLater(sub) {
+    // A task later: when the answer and the greeting come in one socket
+    // message, the library replaces the subscription's unsubscribe function
+    // only after the greeting has been handled.
+    this._timers.setTimeout(() => {
+      if (sub.live && this._connection.connected !== false) safeUnsubscribe(sub.unsub);
+    }, 0);
   }
 
   _startPolling() {
@@ -332,15 +411,20 @@ export class SubscriptionController {
     this._retryAt = null;
   }
 
-  _clearSubscribeTimeout() {
-    if (this._timeoutTimer !== null) {
-      this._timers.clearTimeout(this._timeoutTimer);
-      this._timeoutTimer = null;
+  _clearGreetingTimer() {
+    if (this._greetingTimer !== null) {
+      this._timers.clearTimeout(this._greetingTimer);
+      this._greetingTimer = null;
     }
   }
 }
 
-/** Home Assistant's errors as `{code, message}`, whatever shape they came in. */
+/**
+ * Home Assistant's errors as `{code, message}`, whatever shape they came in.
+ *
+ * @param {unknown} err
+ * @returns {{code: string, message: string}}
+ */
 export function normalizeError(err) {
   if (err && typeof err === "object") {
     const code = err.code ?? err.error?.code;

@@ -6,15 +6,18 @@
  * step and no dependency. It is a plain custom element with a shadow root.
  *
  * Data comes from the frontend's own connection (`hass.connection`): an
- * `openeye/subscribe` subscription while it can be had ("Live"), else
- * `openeye/statistics` and OpenEye's entities every few seconds ("Polling"),
- * driven by SubscriptionController (openeye-card-status.js). Messages go
- * through the pure reducers of openeye-card-logic.js; the DOM is updated in at
- * most one pass per animation frame, part by part, only where the state
- * object of that part changed.
+ * `openeye/subscribe` subscription while it can be had ("Live"), which the
+ * frontend's connection library keeps across reconnects ("Connecting" while it
+ * does), else `openeye/statistics` and OpenEye's entities every few seconds
+ * ("Polling"), as SubscriptionController (openeye-card-status.js) decides.
+ * Messages go through the pure reducers of openeye-card-logic.js; the DOM is
+ * updated in at most one pass per animation frame, part by part, only where
+ * the state object of that part changed. The visual editor is Home
+ * Assistant's own form, described by openeye-card-editor.js.
  */
 
-import "./openeye-card-editor.js";
+import { configForm } from "./openeye-card-editor.js";
+import { faceImage, h, reconcile, setAttr, setImage, setText } from "./openeye-card-dom.js";
 import { resolveLanguage, translator } from "./openeye-card-i18n.js";
 import {
   applyEntityCounters,
@@ -38,6 +41,7 @@ import {
   normalizeUnknownFaces,
   reduceMessage,
   stubConfig,
+  subscribeRequest,
   timeZoneFor,
   validateConfig,
 } from "./openeye-card-logic.js";
@@ -100,7 +104,7 @@ const STYLE = `
   .feed-list .thumb { width: 40px; height: 40px; }
   .feed-body, .teach-body { display: flex; flex-direction: column; gap: 2px; min-width: 0; flex: 1; }
   .feed-meta { display: flex; flex-wrap: wrap; gap: 0 8px; font-size: 0.8em; color: var(--secondary-text-color); }
-  .feed-item[data-event-type="alert"] .feed-text { color: var(--error-color, #db4437); }
+  .feed-item[data-alert="true"] .feed-text { color: var(--error-color, #db4437); }
   .section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; }
   form, .row { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-end; margin: 4px 0 0; }
   label { display: flex; flex-direction: column; gap: 2px; font-size: 0.8em; color: var(--secondary-text-color); flex: 1 1 120px; min-width: 0; }
@@ -119,93 +123,22 @@ const STYLE = `
   button:disabled { opacity: 0.5; cursor: default; }
 `;
 
-/** Creates an element with attributes, properties and children. */
-function h(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else if (name.startsWith("on") && typeof value === "function") {
-      node.addEventListener(name.slice(2), value);
-    } else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function setText(node, text) {
-  if (node && node.textContent !== text) node.textContent = text;
-}
-
-function setAttr(node, name, value) {
-  if (!node) return;
-  if (value === null || value === undefined) {
-    if (node.hasAttribute(name)) node.removeAttribute(name);
-  } else if (node.getAttribute(name) !== String(value)) {
-    node.setAttribute(name, String(value));
-  }
-}
-
-/** An <img> for a face that hides itself when the image cannot be loaded (expired token…). */
-function faceImage(src, testid, className = "thumb") {
-  const img = h("img", { className, "data-testid": testid, alt: "", loading: "lazy", decoding: "async" });
-  img.addEventListener("error", () => {
-    img.hidden = true;
-  });
-  img.addEventListener("load", () => {
-    img.hidden = false;
-  });
-  if (src) img.src = src;
-  else img.hidden = true;
-  return img;
-}
-
-function setImage(img, src) {
-  if (!src) {
-    img.hidden = true;
-    img.removeAttribute("src");
-  } else if (img.getAttribute("src") !== src) {
-    img.hidden = false;
-    img.src = src;
-  }
-}
-
-/**
- * Brings `container`'s children in line with `items`, keyed by `keyOf`:
- * existing nodes are kept (and updated only when their item changed), new
- * ones created, missing ones removed, order fixed with the fewest moves.
- */
-function reconcile(container, items, keyOf, create, update) {
-  const existing = new Map();
-  for (const child of Array.from(container.children)) existing.set(child._openeyeKey, child);
-  items.forEach((item, index) => {
-    const key = keyOf(item);
-    let node = existing.get(key);
-    if (node) existing.delete(key);
-    else {
-      node = create(item);
-      node._openeyeKey = key;
-    }
-    if (node._openeyeItem !== item) {
-      update(node, item);
-      node._openeyeItem = item;
-    }
-    const at = container.children[index];
-    if (at !== node) container.insertBefore(node, at ?? null);
-  });
-  for (const node of existing.values()) node.remove();
-}
-
 const COUNTERS = [
   ["known_people", "openeye-counter-known-people"],
   ["recognitions_today", "openeye-counter-recognitions-today"],
   ["unknown_faces_today", "openeye-counter-unknown-faces-today"],
 ];
 
+/**
+ * The card element. Home Assistant calls setConfig, sets `hass` on every
+ * change, asks for its size, and takes its editor from getConfigForm; the
+ * element starts its live updates while it is in the page and stops them,
+ * leaving nothing behind, when it leaves.
+ */
 class OpenEyeCard extends HTMLElement {
-  static getConfigElement() {
-    return document.createElement("openeye-card-editor");
+  /** The visual editor: Home Assistant's own form (see openeye-card-editor.js). */
+  static getConfigForm() {
+    return configForm();
   }
 
   static getStubConfig() {
@@ -316,15 +249,14 @@ class OpenEyeCard extends HTMLElement {
   _maybeStart() {
     if (this._controller || !this._attached || !this._config || !this._hass?.connection) return;
     const connection = this._hass.connection;
-    const request = { type: "openeye/subscribe" };
-    if (this._config.camera_ids.length > 0) request.camera_ids = [...this._config.camera_ids];
+    const request = subscribeRequest(this._config);
     this._controllerConnection = connection;
     this._controller = new SubscriptionController({
       connection,
-      // resubscribe: false because the controller, not the library, decides
-      // when to subscribe again (and learns when that fails).
-      subscribe: (onMessage) =>
-        connection.subscribeMessage(onMessage, request, { resubscribe: false }),
+      // The library's default (resubscribe) sets the subscription up again
+      // after every reconnect; a fresh copy of the request each time, since
+      // the library writes the command id into the message it sends.
+      subscribe: (onMessage) => connection.subscribeMessage(onMessage, { ...request }),
       poll: () => this._poll(),
       onMessage: (msg) => this._onMessage(msg),
       onStatus: (status, snapshot) => {
@@ -660,7 +592,8 @@ class OpenEyeCard extends HTMLElement {
         state.feed,
         (item) => item.id,
         (item) => this._createFeedItem(item, now),
-        () => {},
+        // An entry changes only when an older OpenEye's alert marks a stranger as one.
+        (node, item) => setAttr(node, "data-alert", item.alert ? "true" : null),
       );
       refs.feedEmpty.hidden = state.feed.length > 0;
     }
@@ -970,7 +903,7 @@ if (!customElements.get(CARD_TAG)) {
     window.customCards.push({
       type: CARD_TAG,
       name: "OpenEye",
-      description: "Face recognition at a glance: who was recognised, cameras, a live feed, and teaching new faces.",
+      description: "Face recognition at a glance: who was recognized, cameras, a live feed, and teaching new faces.",
       preview: true,
       documentationURL: "https://github.com/openeye-ha/openeye",
     });
