@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.media import media
+from tests.media import MEDIA, media
+from tests.pipeline.face_media import FaceMedia, astronaut_media, hamilton_media
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 from tests.video_files import read_video, write_video
 
@@ -28,3 +29,19 @@ def short_clip(tmp_path: Path) -> Path:
     frames = read_video(media("short_hamilton_clip.mp4"), limit=10)
     write_video(path, (rgb for _pts, rgb in frames), 20.0)
     return path
+
+
+@pytest.fixture(scope="session", params=["astronaut", "hamilton"])
+def face_media(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> FaceMedia:
+    """Return one media to run a scenario on: the astronaut, then the shared Hamilton media.
+
+    The Hamilton run skips with the reason tests/media.py gives when
+    ../shared/media is absent; the astronaut's never does.
+    """
+    if request.param == "astronaut":
+        return astronaut_media(tmp_path_factory.mktemp("astronaut"))
+    if not MEDIA.is_dir():
+        pytest.skip(f"the shared test media are not at {MEDIA} (a fresh clone has no ../shared)")
+    return hamilton_media()

@@ -1,8 +1,15 @@
-"""One camera's analysis on the real Hamilton clip, and its scheduling, settings and figures."""
+"""One camera's analysis, and its scheduling, settings and figures.
+
+Most scenarios run on the real Hamilton clip from ../shared/media; those that
+hold for any face run on every face media (tests/pipeline/face_media.py), and
+the detection scales are checked on the astronaut's face video: her head
+(280x260, a face about 87 px wide) pasted on a 640x360 grey frame, moving 8 px
+to the right each frame.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import math
 from typing import TYPE_CHECKING
 
@@ -27,10 +34,11 @@ from custom_components.openeye.pipeline.messages import (
 )
 from custom_components.openeye.pipeline.settings import AnalysisSettings
 from tests.faces import decode
+from tests.pipeline.astronaut import ASTRONAUT_ID, astronaut_gallery
+from tests.pipeline.face_media import FaceMedia, head_frames
 from tests.pipeline.real_faces import (
     ALEX_ID,
     LIN_ID,
-    ClipFrame,
     astronaut_rgb,
     clip_frames,
     picture,
@@ -42,6 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from custom_components.openeye.pipeline.engine import FaceEngine
+    from tests.pipeline.face_media import VideoFrame
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +67,7 @@ class Run:
 
 def run_clip(
     analyzer: CameraAnalyzer,
-    frames: Iterable[ClipFrame],
+    frames: Iterable[VideoFrame],
     skip: bool = True,
     finish: bool = True,
 ) -> Run:
@@ -290,36 +299,96 @@ def test_finish_makes_a_far_face_unknown(engine: FaceEngine) -> None:
     assert run.of(FaceRecognized) == []
 
 
-def test_a_new_gallery_rescores_an_undecided_track(engine: FaceEngine) -> None:
-    """Taught while in view, a face is recognised; a decided track keeps its decision."""
-    frames = clip_frames()
-    analyzer = CameraAnalyzer("hamilton", engine, AnalysisSettings(), KnownFaces())
-    # From frame 41 on: the far face of frames ~1-20 is not in this story.
-    first = run_clip(analyzer, frames[40:90], finish=False)
-    assert [event.type for _n, event in first.events] == ["motion_started", "face_detected"]
-    analyzer.update_gallery(reference_gallery())
-    second = run_clip(analyzer, frames[90:100], finish=False)
-    ((_number, recognised),) = second.of(FaceRecognized)
+def test_a_new_gallery_names_a_face_already_in_view(face_media: FaceMedia) -> None:
+    """Taught while a face is in view, it is named at the next detection; never unnamed."""
+    frames = face_media.frames()
+    before_slice, taught_slice, later_slice = face_media.taught_in_view
+    analyzer = CameraAnalyzer("cam", shared_engine(), face_media.settings, KnownFaces())
+    before = run_clip(analyzer, frames[before_slice], finish=False)
+    assert [event.type for _n, event in before.events] == ["motion_started", "face_detected"]
+    ((_number, detected),) = before.of(FaceDetected)
+    assert isinstance(detected, FaceDetected)
+    analyzer.update_gallery(face_media.gallery)
+    taught = run_clip(analyzer, frames[taught_slice], finish=False)
+    ((_number, recognised),) = taught.of(FaceRecognized)
     assert isinstance(recognised, FaceRecognized)
-    assert recognised.person_id == LIN_ID
-    # Forgetting everybody does not take the name back from the decided track.
+    assert recognised.track_id == detected.track_id
+    assert recognised.person_id == face_media.person_id
+    # Forgetting everybody later does not take the name back from the decided track.
     analyzer.update_gallery(KnownFaces())
-    third = run_clip(analyzer, frames[100:200])
-    lost = third.of(FaceLost)[0][1]
+    later = run_clip(analyzer, frames[later_slice])
+    ((_number, lost),) = later.of(FaceLost)
     assert isinstance(lost, FaceLost)
-    assert lost.person_id == LIN_ID
-    assert third.of(FaceRecognized) == []
-    assert third.of(UnknownFace) == []
+    assert lost.person_id == face_media.person_id
+    assert later.of(FaceRecognized) == []
+    assert later.of(UnknownFace) == []
 
 
-def test_an_empty_gallery_makes_every_face_unknown(engine: FaceEngine) -> None:
-    """Without anybody known, a track is unknown after three samples, with no distance."""
-    analyzer = CameraAnalyzer("hamilton", engine, AnalysisSettings(), KnownFaces())
-    run = run_clip(analyzer, clip_frames()[80:110])
+def test_an_empty_gallery_makes_a_face_unknown_after_three_samples(face_media: FaceMedia) -> None:
+    """Nobody known: the track is unknown at its third encoding, with no distance."""
+    analyzer = CameraAnalyzer("cam", shared_engine(), face_media.settings, KnownFaces())
+    run = run_clip(analyzer, face_media.frames()[face_media.unknown_window])
     ((_number, unknown),) = run.of(UnknownFace)
     assert isinstance(unknown, UnknownFace)
+    if face_media.unknown_pts is not None:
+        assert unknown.pts == pytest.approx(face_media.unknown_pts)
     assert unknown.best_distance is None
     assert len(unknown.encoding) == 128
+
+
+# The astronaut's face video with every frame taken as motion: five detections a second.
+HEAD_SETTINGS = AnalysisSettings(motion_sensitivity=100)
+
+
+def head_events(analyzer: CameraAnalyzer, count: int) -> list[CameraEvent]:
+    """Feed the first ``count`` frames of the astronaut's face video; return the events."""
+    return [event for _n, event in run_clip(analyzer, head_frames()[:count], finish=False).events]
+
+
+def only[T](events: list[CameraEvent], kind: type[T]) -> T:
+    """Return the single event of a type."""
+    (found,) = [event for event in events if isinstance(event, kind)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def full_scale() -> FaceRecognized:
+    """Return the recognition of the head at the default detection scale (1.0)."""
+    analyzer = CameraAnalyzer("cam", shared_engine(), HEAD_SETTINGS, astronaut_gallery())
+    return only(head_events(analyzer, 3), FaceRecognized)
+
+
+@pytest.mark.parametrize("scale", [0.8, 1.5])
+def test_other_detection_scales_report_source_pixels(
+    scale: float, full_scale: FaceRecognized
+) -> None:
+    """Shrunk or enlarged for detection, the face is still found, boxed and named in source pixels.
+
+    Below 1.0 only the pixels around the face are converted for its encoding:
+    the name and the distance come out as from the whole frame.
+    """
+    settings = replace(HEAD_SETTINGS, detection_scale=scale)
+    analyzer = CameraAnalyzer("cam", shared_engine(), settings, astronaut_gallery())
+    events = head_events(analyzer, 3)
+    recognised = only(events, FaceRecognized)
+    assert recognised.person_id == ASTRONAUT_ID
+    assert recognised.pts == full_scale.pts
+    # Boxes differ by the detector's rounding at another scale, a few pixels at most.
+    assert np.abs(np.subtract(recognised.box, full_scale.box)).max() <= 12
+    top, right, bottom, left = recognised.box
+    assert 0 <= left < right <= 640
+    assert 0 <= top < bottom <= 360
+    assert recognised.mean_distance == pytest.approx(full_scale.mean_distance, abs=0.05)
+    assert recognised.crop_jpeg.startswith(b"\xff\xd8")
+
+
+def test_a_scale_too_small_for_the_detector_finds_nothing() -> None:
+    """At 0.5 the 87-px face shrinks to about 43 px, below what HOG finds without upsampling."""
+    settings = replace(HEAD_SETTINGS, detection_scale=0.5)
+    analyzer = CameraAnalyzer("cam", shared_engine(), settings, astronaut_gallery())
+    events = head_events(analyzer, 3)
+    assert [event.type for event in events] == ["motion_started"]
+    assert analyzer.figures(0.4, 1e9, 3).detections == 3
 
 
 def test_scheduling_follows_motion_tracks_and_settings(engine: FaceEngine) -> None:
