@@ -602,6 +602,24 @@ describe("applyStatistics from a poll", () => {
     assert.equal(applyStatistics(createState(), statistics(), noRecognitions, { fromPoll: true }).feed.length, 0);
   });
 
+  it("keeps the recognition's own face when the statistics point at the camera's latest face", () => {
+    const at = "2026-11-25T10:15:02.120000+00:00";
+    const event = recognized({ name: "Lin-Manuel Miranda", at });
+    event.data.person_id = "p-lin";
+    event.data.thumbnail = "/9j/4AAQSkZJRg";
+    const pushed = reduceMessage(createState(), event, ALL);
+    assert.equal(pushed.lastRecognition.image_url, "data:image/jpeg;base64,/9j/4AAQSkZJRg");
+    const updated = applyStatistics(pushed, statistics(), ALL);
+    assert.equal(updated.lastRecognition.image_url, "data:image/jpeg;base64,/9j/4AAQSkZJRg");
+    // A later recognition in the statistics is shown with the image they give.
+    const later = applyStatistics(
+      updated,
+      statistics({ last_recognition: { ...statistics().last_recognition, timestamp: "2026-11-25T10:30:00Z" } }),
+      ALL,
+    );
+    assert.match(later.lastRecognition.image_url, /^\/api\/image_proxy\/image\.front_door_latest_face/);
+  });
+
   it("does not list a recognition twice when the camera_event already did", () => {
     const event = recognized({ name: "Lin-Manuel Miranda", at: "2026-11-25T10:15:02.120000+00:00" });
     const pushed = reduceMessage(createState(), event, ALL);

@@ -328,6 +328,26 @@ function sameCamera(a, b) {
   );
 }
 
+/**
+ * The statistics' last recognition, showing the face of the recognition
+ * itself when the card already has it from its push. The statistics only
+ * point at the camera's latest-face image, which shows whatever face came
+ * last: a stranger seen a second later would appear under the person's name.
+ */
+function keepOwnFace(recognition, known) {
+  if (
+    recognition === null ||
+    known === null ||
+    recognition.person_id !== known.person_id ||
+    recognition.timestamp !== known.timestamp ||
+    typeof known.image_url !== "string" ||
+    !known.image_url.startsWith("data:")
+  ) {
+    return recognition;
+  }
+  return { ...recognition, image_url: known.image_url };
+}
+
 function sameRecognition(a, b) {
   if (a === b) return true;
   if (!a || !b) return false;
@@ -402,7 +422,7 @@ export function applyStatistics(state, statistics, config, { fromPoll = false } 
     if (!unchanged) update({ cameras });
   }
 
-  const recognition = normalizeRecognition(statistics.last_recognition);
+  const recognition = keepOwnFace(normalizeRecognition(statistics.last_recognition), state.lastRecognition);
   if (
     recognition !== null &&
     inFilter(config, recognition.camera_id) &&
