@@ -1,8 +1,10 @@
 """OpenEye's dispatcher signals, typed: how news reaches entities and websocket subscribers.
 
-Only the announcer (announcer.py) and the hub send these; entities, the event
-platform and the websocket subscriptions listen. Listeners import this module,
-never the parts that send, so that nothing that listens depends on the hub.
+The announcer (announcer.py) sends the news; the hub announces added cameras
+and people, and the websocket API a change of who is watching (which is in
+the statistics). Entities, the event platform and the websocket
+subscriptions listen. Listeners import this module, never the parts that
+send, so that nothing that listens depends on the hub.
 """
 
 from __future__ import annotations
