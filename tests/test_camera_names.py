@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.openeye.const import CONF_URL, SUBENTRY_CAMERA
+from custom_components.openeye.const import CONF_CAMERA_ENTITY_ID, CONF_URL, SUBENTRY_CAMERA
 from tests.faces import write_face_video
 
 
@@ -50,3 +50,20 @@ async def test_a_second_camera_of_the_same_name_is_refused(
     result = await _add(hass, loaded_entry, "Back door", str(media_dir / "door2.mp4"))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert sorted(s.title for s in loaded_entry.subentries.values()) == ["Back door", "Front door"]
+
+
+async def test_a_camera_entity_gets_the_same_name_checks(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, face_camera: str
+) -> None:
+    """The camera-entity form refuses an unusable name before it looks at the camera."""
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "camera_entity"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "\u200b", CONF_CAMERA_ENTITY_ID: face_camera}
+    )
+    assert result["errors"] == {CONF_NAME: "name_empty"}
+    assert loaded_entry.subentries == {}

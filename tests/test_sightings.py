@@ -277,3 +277,37 @@ async def test_presence_ends_after_the_presence_time(
     async_fire_time_changed(hass)
     await flush_entity_writes(hass)
     assert hass.states.get("binary_sensor.astro_presence").state == "off"  # type: ignore[union-attr]
+
+
+async def test_a_visit_goes_on_across_a_restart(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
+    media_dir: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A person still in view when OpenEye restarts is the same visit, not a second one."""
+    photo = media_dir / "astro.jpg"
+    photo.write_bytes(b"\xff\xd8 the fake pool finds one face in any image")
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(photo)}, blocking=True
+    )
+    hub: OpenEyeHub = init_integration.runtime_data
+    [person] = hub.gallery.people.values()
+    events = async_capture_events(hass, EVENT_FACE_RECOGNIZED)
+    fake_pool.emit(recognized("door", 1, person.person_id, "Astro"))
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    fake_pool.streaming("door")
+    freezer.tick(timedelta(minutes=1))
+    fake_pool.emit(recognized("door", 1, person.person_id, "Astro"))
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+    # Removed, the person's visits and presence go with them.
+    await hass.services.async_call(DOMAIN, "remove_person", {"person": "Astro"}, blocking=True)
+    hub = init_integration.runtime_data
+    assert person.person_id not in hub.cameras["door"].last_recognised
+    freezer.tick(timedelta(minutes=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("binary_sensor.astro_presence") is None
