@@ -443,7 +443,14 @@ class RealHass:
         flow = await self.request(
             "POST", "/api/config/config_entries/options/flow", json={"handler": entry_id}
         )
-        current = {field["name"]: field.get("default") for field in flow["data_schema"]}
+        # The form shows the current values as suggested values (not defaults),
+        # so that a field left empty is refused rather than silently reset.
+        current = {
+            field["name"]: (field.get("description") or {}).get(
+                "suggested_value", field.get("default")
+            )
+            for field in flow["data_schema"]
+        }
         result = await self.request(
             "POST",
             f"/api/config/config_entries/options/flow/{flow['flow_id']}",
