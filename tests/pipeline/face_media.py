@@ -173,7 +173,7 @@ class FaceMedia:
     brief_video: Path
     brief_frames: int
     brief_fps: float
-    # A two-second video at 30 frames a second, the person in its first second only.
+    # A two-second video at 30 frames a second in which the person is named.
     fast_video: Path
     # The JPEG frames of a camera that shows the person, and the rate it sends them at.
     camera_frames: Callable[[], list[bytes]]
@@ -279,8 +279,8 @@ def hamilton_media(folder: Path) -> FaceMedia:
     write_video(short, (frame.rgb for frame in clip_frames()[84:114]), 15.0)
     # The first ten frames, at 20 frames a second instead of 29.97.
     write_video(brief, (rgb for _pts, rgb in read_video(clip, limit=10)), 20.0)
-    # The first 60 frames (his far face in the first ~20), at 30 frames a second.
-    write_video(fast, (frame.rgb for frame in clip_frames()[:60]), 30.0)
+    # Sixty frames of Lin close (85-144), at 30 frames a second.
+    write_video(fast, (frame.rgb for frame in clip_frames()[84:144]), 30.0)
     return FaceMedia(
         name="hamilton",
         person_id=LIN_ID,
