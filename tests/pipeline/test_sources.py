@@ -107,8 +107,15 @@ def test_passwords_stay_out_of_names_and_logs() -> None:
     )
     assert redact("http://cam.local/video.mjpg") == "http://cam.local/video.mjpg"
     assert redact("/media/clip.mp4") == "/media/clip.mp4"
+    # The source's threads carry its name, which shows in thread dumps and profilers.
     source = LiveSource("rtsp://admin:s3cret@127.0.0.1:9/x", SourceSettings(), StatusLog())
-    assert "s3cret" not in source._name
+    source.start()
+    try:
+        names = [thread.name for thread in threading.enumerate()]
+        assert "openeye-source rtsp://admin:***@127.0.0.1:9/x" in names
+        assert not [name for name in names if "s3cret" in name]
+    finally:
+        assert source.stop()
 
 
 def test_mjpeg_stream_delivers_the_newest_frame_unconverted(camera: MjpegServer) -> None:
