@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import itertools
 from pathlib import Path
+import statistics
+import time
 from typing import Any
 
 from homeassistant.components.camera import Camera
@@ -86,12 +89,29 @@ async def test_snapshot_camera_fails_and_recovers(
     await flush_entity_writes(hass)
     assert hass.states.get("binary_sensor.door_motion").state == "off"
 
-    # Changing the detection rate changes how often snapshots are taken, live.
+    # Changing the detection rate changes how often snapshots are taken, live:
+    # the snapshots pushed to the workers come five a second, then two.
+    pushed: list[float] = []
+    push = hub.pool.async_push_image
+
+    async def _record_push(camera_id: str, data: bytes, timestamp: float) -> None:
+        pushed.append(time.monotonic())
+        await push(camera_id, data, timestamp)
+
+    monkeypatch.setattr(hub.pool, "async_push_image", _record_push)
+    await _wait_for(lambda: len(pushed) >= 4)
+    fast = [b - a for a, b in itertools.pairwise(pushed)]
     hass.config_entries.async_update_entry(
         loaded_entry, options={**loaded_entry.options, "detection_rate": 2.0}
     )
     await hass.async_block_till_done()
-    assert hub._feeds[camera.camera_id].interval == 0.5
+    # The snapshot awaited when the option changes still follows the old interval.
+    changed = len(pushed) + 1
+    await _wait_for(lambda: len(pushed) >= changed + 3)
+    slow = [b - a for a, b in itertools.pairwise(pushed[changed:])]
+    # Averaged, because one slow snapshot lengthens one gap and shortens the next.
+    assert statistics.mean(fast) < 0.35, fast
+    assert 0.45 <= statistics.mean(slow) < 1.0, slow
 
 
 class _HangingCamera(Camera):

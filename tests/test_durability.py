@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 import time
 from typing import Any
@@ -20,9 +21,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.openeye.gallery_store import UnknownFaceRecord
+from custom_components.openeye.gallery_store import (
+    SAVE_DELAY,
+    STORAGE_KEY,
+    UnknownFaceRecord,
+)
 from tests.faces import one_face_jpeg
 from tests.helpers import entry_device
 from tests.real_hass import HassError, RealHass
@@ -149,7 +154,10 @@ async def test_devices_hang_below_openeye_after_a_restart(
 
 
 async def test_delayed_gallery_save_tolerates_faces_added_meanwhile(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A delayed save is built in an executor thread while the event loop keeps adding faces.
 
@@ -157,6 +165,8 @@ async def test_delayed_gallery_save_tolerates_faces_added_meanwhile(
     in its executor; a stranger stored by the event loop at that moment must
     not break the save (iterating a dict that changes size raises). The
     interleaving is forced here: the first record's conversion stores a new face.
+    The save is scheduled as OpenEye schedules it and read back from the
+    storage Home Assistant writes (mocked by ``hass_storage``).
     """
     gallery = loaded_entry.runtime_data.gallery
     for index in range(3):
@@ -169,7 +179,10 @@ async def test_delayed_gallery_save_tolerates_faces_added_meanwhile(
         return convert(record)
 
     monkeypatch.setattr(UnknownFaceRecord, "as_storage", convert_while_the_loop_adds)
-    data = await hass.async_add_executor_job(gallery._data)
+    gallery.schedule_save()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=SAVE_DELAY + 1))
+    await hass.async_block_till_done()
+    data = hass_storage[STORAGE_KEY]["data"]
     assert [record["id"] for record in data["unknown"]] == ["u0", "u1", "u2"]
     assert "late" in gallery.unknown, "the newcomer is in the next save"
 

@@ -27,10 +27,12 @@ from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import (
     FaceDetected,
     Figures,
+    PoolResult,
     SourceStatus,
     SourceStatusChanged,
     WorkerResult,
 )
+from custom_components.openeye.pipeline.pool import WorkerPool
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import write_face_video
@@ -65,19 +67,40 @@ class ResultSpy:
     """Records every worker result the hub receives, with the wall-clock time it arrived.
 
     It sits between the pool and the hub, at the process boundary, and passes
-    every result on unchanged.
+    every result on unchanged: the hub builds its pool from the class that
+    :meth:`pool_class` returns, which hands the spy every result first.
     """
 
-    def __init__(self, hub: OpenEyeHub) -> None:
-        """Insert the spy in front of the hub's result handler."""
+    def __init__(self) -> None:
+        """Start with no result."""
         self.items: list[tuple[float, WorkerResult]] = []
-        forward = hub.pool._on_result
 
-        def spy(result: WorkerResult) -> None:
-            self.items.append((time.time(), result))
-            forward(result)
+    def pool_class(self) -> type[WorkerPool]:
+        """Return a worker pool whose results pass through the spy on their way to the hub."""
+        items = self.items
 
-        hub.pool._on_result = spy
+        class SpiedPool(WorkerPool):
+            """The real pool, with the spy in front of its owner's result handler."""
+
+            def __init__(
+                self,
+                on_result: Callable[[PoolResult], None],
+                *,
+                max_workers: int | None = None,
+                restart_backoff: tuple[float, float] = (1.0, 30.0),
+                logger: logging.Logger | None = None,
+            ) -> None:
+                """Start the pool with a handler that records each result, then forwards it."""
+
+                def spy(result: PoolResult) -> None:
+                    items.append((time.time(), result))
+                    on_result(result)
+
+                super().__init__(
+                    spy, max_workers=max_workers, restart_backoff=restart_backoff, logger=logger
+                )
+
+        return SpiedPool
 
     def statuses(self, after: float = 0.0) -> list[SourceStatusChanged]:
         """Return the status changes received after the wall-clock time ``after``."""
@@ -100,13 +123,16 @@ def _lines(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecor
     return [record for record in caplog.records if text in record.getMessage()]
 
 
-async def _start(hass: HomeAssistant, url: str) -> tuple[MockConfigEntry, OpenEyeHub, ResultSpy]:
-    """Set up OpenEye with one camera on ``url`` and wait until it streams."""
+async def _start(
+    hass: HomeAssistant, url: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[MockConfigEntry, OpenEyeHub, ResultSpy]:
+    """Set up OpenEye with one camera on ``url``, a spy on its results; wait until it streams."""
+    spy = ResultSpy()
+    monkeypatch.setattr("custom_components.openeye.hub.WorkerPool", spy.pool_class())
     entry = camera_entry(url)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = _hub(entry)
-    spy = ResultSpy(hub)
     [camera] = hub.cameras.values()
     await _wait_for(lambda: camera.available)
     await flush_entity_writes(hass)
@@ -115,7 +141,10 @@ async def _start(hass: HomeAssistant, url: str) -> tuple[MockConfigEntry, OpenEy
 
 
 async def test_dropped_camera_is_unavailable_at_once_and_back_soon_after_it_returns(
-    hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    socket_enabled: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A camera that goes away: unavailable within 10 s, one line; back within 5 s of its return.
 
@@ -128,7 +157,7 @@ async def test_dropped_camera_is_unavailable_at_once_and_back_soon_after_it_retu
     server = MjpegServer(astronaut_frames(), fps=10)
     server.start()
     try:
-        entry, hub, spy = await _start(hass, server.url)
+        entry, hub, spy = await _start(hass, server.url, monkeypatch)
         [camera] = hub.cameras.values()
 
         dropped = time.time()
@@ -160,7 +189,10 @@ async def test_dropped_camera_is_unavailable_at_once_and_back_soon_after_it_retu
 
 
 async def test_frozen_camera_is_caught_by_the_read_timeout(
-    hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    socket_enabled: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A camera that keeps its connection open but sends nothing goes unavailable on time.
 
@@ -170,7 +202,7 @@ async def test_frozen_camera_is_caught_by_the_read_timeout(
     server = MjpegServer(astronaut_frames(), fps=10)
     server.start()
     try:
-        entry, hub, _spy = await _start(hass, server.url)
+        entry, hub, _spy = await _start(hass, server.url, monkeypatch)
         [camera] = hub.cameras.values()
         server.stall()
         seconds = await _wait_for(lambda: not camera.available, timeout=30)
@@ -197,14 +229,17 @@ def _state_of(pid: int) -> str | None:
 
 
 async def test_worker_killed_under_home_assistant_is_replaced(
-    hass: HomeAssistant, socket_enabled: None, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    socket_enabled: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SIGKILL of a camera's worker: reaped, restarted, and the camera's entities recover."""
     caplog.set_level(logging.INFO, logger="custom_components.openeye")
     server = MjpegServer(astronaut_frames(), fps=10)
     server.start()
     try:
-        entry, hub, spy = await _start(hass, server.url)
+        entry, hub, spy = await _start(hass, server.url, monkeypatch)
         [camera] = hub.cameras.values()
         await _wait_for(lambda: spy.count(FaceDetected, 0.0) > 0)
         pid = hub.pool.worker_of(camera.camera_id)

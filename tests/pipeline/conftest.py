@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.media import MEDIA, media
+from tests.media import MEDIA
 from tests.pipeline.face_media import FaceMedia, astronaut_media, hamilton_media
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
-from tests.video_files import read_video, write_video
 
 
 @pytest.fixture
@@ -20,15 +18,6 @@ def camera(socket_enabled: None) -> Iterator[MjpegServer]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def short_clip(tmp_path: Path) -> Path:
-    """Write the first 10 frames of the Hamilton clip as a 0.5 s, 20 fps video in tmp_path."""
-    path = tmp_path / "short.avi"
-    frames = read_video(media("short_hamilton_clip.mp4"), limit=10)
-    write_video(path, (rgb for _pts, rgb in frames), 20.0)
-    return path
 
 
 @pytest.fixture(scope="session", params=["astronaut", "hamilton"])
@@ -44,4 +33,4 @@ def face_media(
         return astronaut_media(tmp_path_factory.mktemp("astronaut"))
     if not MEDIA.is_dir():
         pytest.skip(f"the shared test media are not at {MEDIA} (a fresh clone has no ../shared)")
-    return hamilton_media()
+    return hamilton_media(tmp_path_factory.mktemp("hamilton"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import functools
+import shutil
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -22,13 +23,21 @@ from custom_components.openeye.pipeline.settings import AnalysisSettings
 from tests.faces import (
     astronaut_head_rgb,
     mirrored_face_jpeg,
+    no_face_jpeg,
     one_face_jpeg,
     two_faces_jpeg,
     write_face_video,
 )
 from tests.media import media
-from tests.pipeline.astronaut import ASTRONAUT_ID, ASTRONAUT_NAME, astronaut_gallery
-from tests.pipeline.real_faces import LIN, LIN_ID, clip_frames, reference_gallery
+from tests.pipeline.astronaut import (
+    ASTRONAUT_ID,
+    ASTRONAUT_NAME,
+    astronaut_gallery,
+    write_gallery_folder,
+)
+from tests.pipeline.mjpeg_server import astronaut_frames, jpeg
+from tests.pipeline.real_faces import ALEX, LIN, LIN_ID, clip_frames, reference_gallery
+from tests.video_files import read_video, write_video
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,6 +48,18 @@ if TYPE_CHECKING:
 
 # What is reported of one face of a video, in order: (result type, person id).
 Track = tuple[tuple[str, str | None], ...]
+# A closed interval of seconds.
+Window = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackTimes:
+    """When one face of a media's video is decided and lost, as a scan of the file finds it."""
+
+    # The pts of its recognition (or of its being unknown), of its loss, and how long it lasted.
+    decided: Window
+    lost: Window
+    lasted: Window
 
 
 class VideoFrame(Protocol):
@@ -121,14 +142,55 @@ class FaceMedia:
     # (None: not checked).
     unknown_window: slice
     unknown_pts: float | None
+    # What the command line (pipeline/cli.py) finds in ``video``: its frame rate, the
+    # first two results (a face and the start of motion, in the video's order), each
+    # face's times in the order of ``video_tracks``, the distance every recognition
+    # stays below, how many face detections the scan makes, and the width and the
+    # rows (top to bottom) of the first face found.
+    video_fps: float
+    first_results: tuple[str, str]
+    track_times: tuple[TrackTimes, ...]
+    distance_below: float
+    detections: range
+    first_face: tuple[range, range]
+    # Writes a command-line gallery folder in the given folder and returns it: the
+    # person (the folder's name is ``person_name``), maybe other people, and the
+    # folders ``Nobody`` (a photo without a face) and ``Pair`` (a photo of two faces),
+    # which are skipped with a warning.
+    write_gallery: Callable[[Path], Path]
+    # A photo in which the person is not named, and the command line's arguments that
+    # make it so.
+    stranger: tuple[bytes, tuple[str, ...]]
+    # A video of about two seconds in which the person is named, read in real time to
+    # its end, with its frame count and rate.
+    short_video: Path
+    short_frames: int
+    short_fps: float
+    # How long a real-time scan of ``video`` runs, and how many recognitions it makes.
+    realtime_seconds: float
+    realtime_names: int
+    # A half-second video read by the sources' tests, with its frame count and rate.
+    brief_video: Path
+    brief_frames: int
+    brief_fps: float
+    # A two-second video at 30 frames a second in which the person is named.
+    fast_video: Path
+    # The JPEG frames of a camera that shows the person, and the rate it sends them at.
+    camera_frames: Callable[[], list[bytes]]
+    camera_fps: float
 
 
 def astronaut_media(folder: Path) -> FaceMedia:
     """Return the astronaut's media, writing her videos in ``folder``."""
     video, loop = folder / "face.mp4", folder / "loop.mp4"
+    short, brief, fast = folder / "short.mp4", folder / "brief.mp4", folder / "fast.mp4"
     # Four seconds of her head, then two without, so that her face is lost before the end.
     write_face_video(str(video), frames=40, fps=10.0, absent_frames=20)
     write_face_video(str(loop), frames=10, fps=10.0)
+    # 1.2 s of her head, then 0.8 s without.
+    write_face_video(str(short), frames=12, fps=10.0, absent_frames=8)
+    write_face_video(str(brief), frames=5, fps=10.0)
+    write_face_video(str(fast), frames=30, fps=30.0, absent_frames=30)
     return FaceMedia(
         name="astronaut",
         person_id=ASTRONAUT_ID,
@@ -159,12 +221,66 @@ def astronaut_media(folder: Path) -> FaceMedia:
         # Her third sample, at the third frame.
         unknown_window=slice(0, 4),
         unknown_pts=0.4,
+        video_fps=10.0,
+        first_results=("motion_started", "face_detected"),
+        # Her head leaves at 4 s; its track times out one second after its last detection.
+        track_times=(TrackTimes(decided=(0.0, 4.0), lost=(4.5, 5.5), lasted=(3.4, 4.0)),),
+        distance_below=0.3,
+        # At most five detections a second, over 6 seconds of video.
+        detections=range(20, 32),
+        # Her head is pasted 50 px from the top of the frame and is 260 px tall.
+        first_face=(range(70, 111), range(50, 311)),
+        write_gallery=write_gallery_folder,
+        # The mirrored face is the same person about 0.19 away: outside a 0.1 tolerance.
+        stranger=(mirrored_face_jpeg(), ("--tolerance", "0.1")),
+        short_video=short,
+        short_frames=20,
+        short_fps=10.0,
+        # She is named at her third sample, at 0.4 s.
+        realtime_seconds=1.5,
+        realtime_names=1,
+        brief_video=brief,
+        brief_frames=5,
+        brief_fps=10.0,
+        fast_video=fast,
+        camera_frames=lambda: astronaut_frames(4),
+        camera_fps=20.0,
     )
 
 
-def hamilton_media() -> FaceMedia:
-    """Return the Hamilton clip and its reference photos; skip when ../shared/media is absent."""
+def link(source: Path, target: Path) -> None:
+    """Make ``target`` point at a shared media file (a copy where links are not allowed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.symlink_to(source)
+    except OSError:  # pragma: no cover - file systems without symbolic links
+        shutil.copyfile(source, target)
+
+
+def hamilton_gallery(folder: Path) -> Path:
+    """Write a command-line gallery of the clip's two reference photos and two to skip."""
+    link(media(LIN), folder / "Lin-Manuel Miranda" / LIN)
+    link(media(ALEX), folder / "Alex Lacamoire" / ALEX)
+    (folder / "Nobody").mkdir()
+    (folder / "Nobody" / "gradient.jpg").write_bytes(no_face_jpeg())
+    (folder / "Pair").mkdir()
+    (folder / "Pair" / "pair.jpg").write_bytes(two_faces_jpeg())
+    return folder
+
+
+def hamilton_media(folder: Path) -> FaceMedia:
+    """Return the Hamilton clip and its reference photos; skip when ../shared/media is absent.
+
+    The shorter videos are cut from the clip and written in ``folder``.
+    """
     clip = media("short_hamilton_clip.mp4")
+    short, brief, fast = folder / "short.avi", folder / "brief.avi", folder / "fast.avi"
+    # Lin close (frames 85-114) for two seconds.
+    write_video(short, (frame.rgb for frame in clip_frames()[84:114]), 15.0)
+    # The first ten frames, at 20 frames a second instead of 29.97.
+    write_video(brief, (rgb for _pts, rgb in read_video(clip, limit=10)), 20.0)
+    # Sixty frames of Lin close (85-144), at 30 frames a second.
+    write_video(fast, (frame.rgb for frame in clip_frames()[84:144]), 30.0)
     return FaceMedia(
         name="hamilton",
         person_id=LIN_ID,
@@ -196,4 +312,31 @@ def hamilton_media() -> FaceMedia:
         taught_in_view=(slice(40, 90), slice(90, 100), slice(100, 200)),
         unknown_window=slice(80, 110),
         unknown_pts=None,
+        video_fps=30000 / 1001,
+        # His small face beside his moving hand is found before the picture counts as moving.
+        first_results=("face_detected", "motion_started"),
+        track_times=(
+            TrackTimes(decided=(0.0, 0.7), lost=(1.0, 2.0), lasted=(0.2, 0.8)),
+            TrackTimes(decided=(2.8, 7.0), lost=(7.4, 8.5), lasted=(3.5, 4.5)),
+            TrackTimes(decided=(7.2, 8.4), lost=(8.5, 9.2), lasted=(0.4, 1.2)),
+        ),
+        # His faces in the clip are about 0.5 from his reference photo.
+        distance_below=0.6,
+        detections=range(40, 48),
+        # His far face, 48 px wide at the top of the picture.
+        first_face=(range(35, 65), range(35, 115)),
+        write_gallery=hamilton_gallery,
+        stranger=(media("obama.jpg").read_bytes(), ()),
+        short_video=short,
+        short_frames=30,
+        short_fps=15.0,
+        # Far (frames ~1-20) and close (from frame ~88): both him, nobody else.
+        realtime_seconds=3.6,
+        realtime_names=2,
+        brief_video=brief,
+        brief_frames=10,
+        brief_fps=20.0,
+        fast_video=fast,
+        camera_frames=lambda: [jpeg(frame.rgb) for frame in clip_frames()[84:130]],
+        camera_fps=15.0,
     )

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from custom_components.openeye.pipeline.analyzer import (
+    PATCH_MARGIN,
     SCHEDULE_SLACK,
     CameraAnalyzer,
-    _patch_bounds,
 )
 from custom_components.openeye.pipeline.engine import Box
 from custom_components.openeye.pipeline.gallery import KnownFaces
@@ -219,7 +219,11 @@ def test_patch_encodings_equal_whole_frame_encodings(engine: FaceEngine) -> None
     for number in (90, 150, 240):
         rgb = frames[number - 1].rgb
         (box,) = engine.detect(rgb, upsample=0)
-        top, bottom, left, right = _patch_bounds(box, *rgb.shape[:2])
+        # The region the analyzer keeps: the box with PATCH_MARGIN of its size around it.
+        margin = round(max(box.width, box.height) * PATCH_MARGIN)
+        height, width = rgb.shape[:2]
+        top, bottom = max(box.top - margin, 0), min(box.bottom + margin, height)
+        left, right = max(box.left - margin, 0), min(box.right + margin, width)
         patch = np.ascontiguousarray(rgb[top:bottom, left:right])
         inside = Box(box.top - top, box.right - left, box.bottom - top, box.left - left)
         np.testing.assert_allclose(

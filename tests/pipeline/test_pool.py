@@ -689,7 +689,7 @@ async def test_stop_during_a_restart_wait_starts_nothing(
 
 
 async def test_a_worker_killed_while_an_image_is_written_to_it(
-    pool: WorkerPool, caplog: pytest.LogCaptureFixture
+    pool: WorkerPool, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that dies while a large image is still being written: the image goes again.
 
@@ -697,14 +697,20 @@ async def test_a_worker_killed_while_an_image_is_written_to_it(
     wait in the pool's buffer; the broken connection ends the write at once,
     and the request is sent to a new worker, which answers it.
     """
+    # The image is handed to the worker's connection through the protocol's
+    # write_message; the socket holds far less than 32 MB, so once it has been
+    # handed over, most of it waits in the pool's buffer.
+    handed_over: list[int] = []
+    write = pool_module.write_message
+
+    def recording_write(writer: asyncio.StreamWriter, message: object) -> None:
+        write(writer, message)
+        if isinstance(message, AnalyzeImage):
+            handed_over.append(len(message.data))
+
+    monkeypatch.setattr(pool_module, "write_message", recording_write)
     request = asyncio.create_task(pool.async_analyze_image(os.urandom(32 * 1024 * 1024)))
-    await eventually(
-        lambda: any(
-            worker.writer is not None and worker.writer.transport.get_write_buffer_size() > 0
-            for worker in pool._workers
-        ),
-        10,
-    )
+    await eventually(lambda: handed_over == [32 * 1024 * 1024], 10)
     (pid,) = pool.worker_pids
     os.kill(pid, signal.SIGKILL)
     analysis = await asyncio.wait_for(request, 60)
@@ -804,14 +810,30 @@ async def test_engine_failure_in_two_workers_is_reported_once(
         await pool.async_stop()
 
 
-async def test_a_stop_while_a_worker_starts_stops_it_too(results: Results) -> None:
+async def test_a_stop_while_a_worker_starts_stops_it_too(
+    results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Stopping the pool while a request is starting its worker leaves no process behind."""
     children = child_pids()
     pool = WorkerPool(results, max_workers=1)
+    # The worker's command line is built as its process is being created.
+    commands: list[list[str]] = []
+    command = pool_module.worker_command
+
+    def recording_command(fd: int, log_level: int = logging.INFO) -> list[str]:
+        commands.append(command(fd, log_level))
+        return commands[-1]
+
+    monkeypatch.setattr(pool_module, "worker_command", recording_command)
     request = asyncio.create_task(pool.async_analyze_image(one_face_jpeg()))
-    # One turn of the loop: the request has begun starting the worker's process.
-    await asyncio.sleep(0)
-    assert pool._workers[0].start_task is not None
+    # Turns of the loop, without a timer between them, until the process is being created.
+    for _turn in range(100):
+        if commands:
+            break
+        await asyncio.sleep(0)
+    assert len(commands) == 1
+    # Its process is not the pool's yet: the worker is still starting.
+    assert pool.worker_pids == []
     await pool.async_stop()
     # The request was sent before the Stop, so the worker answered it before it stopped.
     analysis = await request

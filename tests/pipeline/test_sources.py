@@ -1,10 +1,17 @@
-"""Sources against a real MJPEG camera on loopback, real video files and a hanging pipe."""
+"""Sources against a real MJPEG camera on loopback, real video files and a hanging pipe.
+
+The scenarios with a face media (tests/pipeline/face_media.py) run on the
+astronaut always and on the shared Hamilton media when present: a file read at
+the reader's own pace, a real-time file that loops and one that ends, and a
+pushed source. The astronaut's own videos cover pacing, stops and probes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 import itertools
 import logging
+import math
 import os
 from pathlib import Path
 import threading
@@ -27,9 +34,10 @@ from custom_components.openeye.pipeline.video_input import (
     is_stream_url,
 )
 from tests.faces import decode, write_face_video
-from tests.media import media, requires_media
+from tests.pipeline.face_media import FaceMedia
 from tests.pipeline.leaks import open_fds
 from tests.pipeline.mjpeg_server import MjpegServer
+from tests.video_files import write_video
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -99,8 +107,15 @@ def test_passwords_stay_out_of_names_and_logs() -> None:
     )
     assert redact("http://cam.local/video.mjpg") == "http://cam.local/video.mjpg"
     assert redact("/media/clip.mp4") == "/media/clip.mp4"
+    # The source's threads carry its name, which shows in thread dumps and profilers.
     source = LiveSource("rtsp://admin:s3cret@127.0.0.1:9/x", SourceSettings(), StatusLog())
-    assert "s3cret" not in source._name
+    source.start()
+    try:
+        names = [thread.name for thread in threading.enumerate()]
+        assert "openeye-source rtsp://admin:***@127.0.0.1:9/x" in names
+        assert not [name for name in names if "s3cret" in name]
+    finally:
+        assert source.stop()
 
 
 def test_mjpeg_stream_delivers_the_newest_frame_unconverted(camera: MjpegServer) -> None:
@@ -375,11 +390,11 @@ def test_pipes_and_devices_are_refused_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - started < 2
 
 
-@requires_media
-def test_file_read_at_the_consumers_pace_then_ended() -> None:
+def test_a_file_read_at_the_consumers_pace_then_ended(face_media: FaceMedia) -> None:
     """A non-realtime file delivers exactly the due frames as fast as asked, then ENDED."""
     log = StatusLog()
-    source = LiveSource(str(media("short_hamilton_clip.mp4")), SourceSettings(realtime=False), log)
+    source = LiveSource(str(face_media.video), SourceSettings(realtime=False), log)
+    assert source.status is None
     source.start()
     taken: list[float] = []
     try:
@@ -394,55 +409,75 @@ def test_file_read_at_the_consumers_pace_then_ended() -> None:
             taken.append(frame.pts)
             due = frame.pts + 1.0
         assert source.ended
+        assert source.status is SourceStatus.ENDED
         assert log.statuses() == [
             SourceStatus.CONNECTING,
             SourceStatus.STREAMING,
             SourceStatus.ENDED,
         ]
-        assert log.reports[-1][0] < 3, "not paced by the clock"
-        assert len(taken) == 10
-        assert taken[0] == 0.0
-        assert all(1.0 <= b - a < 1.04 for a, b in itertools.pairwise(taken))
-        # Every frame is read (decoded), only the taken ones are kept.
-        assert source.frames_read == 275
+        assert log.reports[-1][2] == "the file has ended"
+        # Six seconds of the astronaut's video, 9.2 of the clip: read in far less.
+        assert log.reports[-1][0] < 2.5, "not paced by the clock"
+        # Each frame taken is the first one at or after a second past the one before:
+        # frame numbers 0, 10, 20... at 10 frames a second, 0, 30, 60... at 29.97.
+        fps = face_media.video_fps
+        expected: list[float] = []
+        number = 0
+        while number < face_media.video_frames:
+            expected.append(number / fps)
+            number = math.ceil((number / fps + 1.0) * fps - 1e-6)
+        assert taken == pytest.approx(expected, abs=1e-3)
+        # Every frame is read (decoded), only the taken ones are converted.
+        assert source.frames_read == face_media.video_frames
         assert source.frames_kept == len(taken)
+        assert source.newest_pts == pytest.approx((face_media.video_frames - 1) / fps, abs=1e-3)
     finally:
         assert source.stop()
 
 
-@requires_media
-def test_realtime_file_loops_at_its_own_frame_rate(short_clip: Path) -> None:
-    """A looping realtime file is paced by its timestamps and its pts keep increasing."""
+def test_a_realtime_file_loops_at_its_own_frame_rate(face_media: FaceMedia) -> None:
+    """A looping realtime file is paced by its timestamps, across its loops too.
+
+    The first frame of each new pass comes one frame interval after the last
+    frame of the previous pass, as every other frame does: a 5-frame, 10 fps
+    video delivers 10 frames a second, not 12.5.
+    """
     log = StatusLog()
-    source = LiveSource(str(short_clip), SourceSettings(realtime=True, loop=True), log)
+    source = LiveSource(str(face_media.brief_video), SourceSettings(realtime=True, loop=True), log)
     source.start()
     seen: list[tuple[float, float]] = []
     try:
-        deadline = time.monotonic() + 1.6
+        deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             if source.wait_for_frame(1) and (frame := source.take()) is not None:
                 seen.append((time.monotonic() - log.started, frame.pts))
-        # 20 fps for 1.6 s, across three passes of the 0.5 s clip.
-        assert 26 <= source.frames_read <= 36
-        assert seen[-1][1] > 1.2
+        # The video's frame rate for 2 s, across four passes of the half-second video:
+        # 20 frames of the astronaut's, 40 of the clip's.
+        expected = face_media.brief_fps * 2.0
+        assert 0.75 * expected <= source.frames_read <= 1.125 * expected
+        assert seen[-1][1] > 1.5
         assert all(b[1] > a[1] for a, b in itertools.pairwise(seen))
-        # The pts follow the wall clock, as a live camera's would.
+        # The pts follow the wall clock, as a live camera's would. A late
+        # consumer only ever adds to wall - pts; a pass that starts early
+        # would take a frame interval off it at every loop.
         assert all(abs((wall - seen[0][0]) - (pts - seen[0][1])) < 0.25 for wall, pts in seen)
+        lags = [wall - pts for wall, pts in seen]
+        assert min(lags[-5:]) > min(lags[:5]) - 0.05
         assert SourceStatus.ENDED not in log.statuses()
+        assert not source.ended
     finally:
         assert source.stop()
 
 
-@requires_media
-def test_realtime_file_without_loop_ends(short_clip: Path) -> None:
-    """A realtime file without loop reports ENDED after about its duration."""
+def test_a_realtime_file_without_loop_ends(face_media: FaceMedia) -> None:
+    """A realtime file without loop reports ENDED after about its duration (half a second)."""
     log = StatusLog()
-    source = LiveSource(str(short_clip), SourceSettings(realtime=True), log)
+    source = LiveSource(str(face_media.brief_video), SourceSettings(realtime=True), log)
     source.start()
     try:
         ended = log.wait_for_status(SourceStatus.ENDED, 5)
         assert 0.4 < ended[0] < 2.0
-        assert source.frames_read == 10
+        assert source.frames_read == face_media.brief_frames
         assert source.ended
         assert not source.wait_for_frame(0.1)
     finally:
@@ -483,47 +518,57 @@ def test_a_source_starts_once(tmp_path: Path) -> None:
         assert source.stop()
 
 
-@requires_media
-def test_pushed_source_keeps_the_newest_and_skips_bad_images(
-    caplog: pytest.LogCaptureFixture,
+def test_a_pushed_source_keeps_the_newest_and_skips_bad_images(
+    face_media: FaceMedia, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Only the newest pushed image is decoded; a bad one is logged once and skipped."""
+    """Only the newest pushed image is decoded; bad ones are logged once and skipped."""
     wake = threading.Event()
     source = PushedSource(wake=wake, name="doorbell")
     source.start()
     assert source.take() is None
     assert not source.wait_for_frame(0.01)
-    with caplog.at_level(logging.WARNING):
+    assert not source.ended
+    photo = face_media.photo
+    with caplog.at_level(logging.INFO):
         source.push(b"not an image", 1000.0)
         assert wake.is_set()
         assert source.take() is None
         source.push(b"\xff\xd8 still not", 1001.0)
         assert source.take() is None
-    assert source.last_error is not None
-    assert source.last_error.code == "not_an_image"
-    warnings = [r for r in caplog.records if "doorbell" in r.getMessage()]
-    assert len(warnings) == 1, "a failing camera is logged once, not per image"
+        source.push(photo[:300], 1002.0)
+        assert source.take() is None
+        assert source.last_error is not None
+        assert source.last_error.code == "not_an_image"
+        warnings = [r for r in caplog.records if "doorbell" in r.getMessage()]
+        # A failing camera is logged once, not per image.
+        assert [r.levelno for r in warnings] == [logging.WARNING]
+        assert "a pushed image was skipped" in warnings[0].getMessage()
 
-    data = media("obama_small.jpg").read_bytes()
-    source.push(b"replaced before it is taken", 1002.0)
-    source.push(data, 1003.0)
-    assert source.wait_for_frame(0.1)
-    frame = source.take()
+        source.push(b"replaced before it is taken", 1003.0)
+        source.push(photo, 1004.0)
+        assert source.wait_for_frame(0.1)
+        frame = source.take()
     assert frame is not None
-    assert frame.timestamp == 1003.0
-    np.testing.assert_array_equal(frame.rgb(), decode(data))
+    assert frame.timestamp == 1004.0
+    np.testing.assert_array_equal(frame.rgb(), decode(photo))
     assert frame.rgb().flags["C_CONTIGUOUS"]
     assert source.last_error is None
-    assert source.frames_read == 4
+    recovered = [r for r in caplog.records if "can be read again" in r.getMessage()]
+    assert [r.levelno for r in recovered] == [logging.INFO]
+    assert source.frames_read == 5
     assert source.newest_pts == frame.pts
     assert source.take() is None
 
-    # Images pushed before the due pts are not analysed.
+    # Images pushed before the due pts are not analysed; pts never go back.
     source.request(frame.pts + 3600)
-    source.push(data, 1004.0)
+    source.push(photo, 900.0)
+    assert source.newest_pts > frame.pts
+    assert source.take() is None
+    source.push(photo, 1005.0)
     assert source.take() is None
     assert not source.ended
     assert source.stop()
+    assert not source.wait_for_frame(0.01), "stopping drops the image not yet taken"
 
 
 def test_probe_reads_one_frame_or_says_why(camera: MjpegServer, tmp_path: Path) -> None:
@@ -538,4 +583,99 @@ def test_probe_reads_one_frame_or_says_why(camera: MjpegServer, tmp_path: Path) 
     camera.stop()
     threads = set(threading.enumerate())
     assert probe(camera.url, timeout=2) == (None, "the connection was refused", "refused")
+    assert set(threading.enumerate()) == threads
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Write the astronaut's videos once: 3 s at 10 fps, 3 s at 1 fps, and one without frames."""
+    folder = tmp_path_factory.mktemp("videos")
+    paths = {
+        "long": folder / "long.mp4",
+        "slow": folder / "slow.mp4",
+        "empty": folder / "empty.avi",
+    }
+    write_face_video(str(paths["long"]), frames=30, fps=10.0)
+    write_face_video(str(paths["slow"]), frames=3, fps=1.0)
+    write_video(paths["empty"], [], 10.0)
+    return paths
+
+
+def test_asking_again_keeps_a_frame_that_is_due_already(videos: dict[str, Path]) -> None:
+    """A converted frame that still satisfies a new request is kept, not converted again."""
+    source = LiveSource(str(videos["long"]), SourceSettings(realtime=False), StatusLog())
+    source.start()
+    try:
+        source.request(1.0)
+        assert source.wait_for_frame(5)
+        source.request(0.5)
+        source.request(1.0)
+        frame = source.take()
+        assert frame is not None
+        assert frame.pts == pytest.approx(1.0, abs=1e-3)
+        assert source.frames_kept == 1
+        # A request beyond the stored frame drops it: the next converted frame is later.
+        source.request(2.0)
+        assert source.wait_for_frame(5)
+        source.request(2.5)
+        assert source.wait_for_frame(5)
+        later = source.take()
+        assert later is not None
+        assert later.pts == pytest.approx(2.5, abs=1e-3)
+    finally:
+        assert source.stop()
+
+
+def test_stopping_a_realtime_file_interrupts_its_pacing(videos: dict[str, Path]) -> None:
+    """A source waiting for its next frame's time (a second away at 1 fps) stops at once."""
+    threads = set(threading.enumerate())
+    log = StatusLog()
+    source = LiveSource(str(videos["slow"]), SourceSettings(realtime=True), log)
+    source.start()
+    log.wait_for_status(SourceStatus.STREAMING, 5)
+    assert source.wait_for_frame(2)
+    frame = source.take()
+    assert frame is not None
+    assert frame.pts == 1.0
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert source.stop()
+    assert time.monotonic() - started < 0.5
+    # Frame 0 was read before anything was asked for, frame 1 was taken, frame 2 is a second away.
+    assert source.frames_read == 2
+    assert set(threading.enumerate()) == threads
+    assert log.statuses() == [SourceStatus.CONNECTING, SourceStatus.STREAMING]
+
+
+def test_a_file_without_frames_is_retried(videos: dict[str, Path]) -> None:
+    """A video that opens but has no frame is a failed attempt, with the reason."""
+    settings = SourceSettings(backoff_initial=0.05, backoff_max=0.1)
+    log = StatusLog()
+    source = LiveSource(str(videos["empty"]), settings, log)
+    source.start()
+    try:
+        report = log.wait_for_status(SourceStatus.RECONNECTING, 5)
+        assert report[2] == "the file has no frame that can be read"
+        assert report[3] == 0.05
+        failed = log.wait_for_status(SourceStatus.FAILED, 5)
+        assert failed[2] == "the file has no frame that can be read"
+        assert source.frames_read == 0
+        assert not source.ended
+    finally:
+        assert source.stop()
+
+
+def test_a_probe_of_a_video_file(videos: dict[str, Path]) -> None:
+    """A probe opens a video file, reads its first frame and releases it; an empty one fails."""
+    threads = set(threading.enumerate())
+    frame, detail, reason = probe(str(videos["long"]), timeout=2)
+    assert (detail, reason) == (None, None)
+    assert frame is not None
+    assert (frame.width, frame.height) == (640, 360)
+    assert frame.pts == 0.0
+    assert probe(f"file://{videos['empty']}", timeout=2) == (
+        None,
+        "the file has no frame that can be read",
+        "not_a_video",
+    )
     assert set(threading.enumerate()) == threads
