@@ -109,9 +109,12 @@ async def test_snapshot_camera_fails_and_recovers(
     changed = len(pushed) + 1
     await _wait_for(lambda: len(pushed) >= changed + 3)
     slow = [b - a for a, b in itertools.pairwise(pushed[changed:])]
-    # Averaged, because one slow snapshot lengthens one gap and shortens the next.
-    assert statistics.mean(fast) < 0.35, fast
-    assert 0.45 <= statistics.mean(slow) < 1.0, slow
+    # Averaged, because one slow snapshot lengthens one gap and shortens the
+    # next. Only the lower bound of the slow gaps is firm (the feed sleeps out
+    # the interval); a busy machine can only lengthen gaps, so the fast ones
+    # are merely held under it, not to their 0.2 s.
+    assert statistics.mean(fast) < 0.45, fast
+    assert statistics.mean(slow) >= 0.45, slow
 
 
 class _HangingCamera(Camera):
