@@ -24,6 +24,7 @@ from custom_components.openeye.pipeline.messages import (
     MotionEnded,
     MotionStarted,
     PoolResult,
+    ProbeResult,
     SourceStatus,
     SourceStatusChanged,
     StillFace,
@@ -53,6 +54,8 @@ class FakePool:
         pool.worker_of.return_value = None
         # Every still image shows one face, unless a test says otherwise.
         pool.async_analyze_image.return_value = still_image(one_face())
+        # Every source opens and shows a frame, unless a test says otherwise.
+        pool.async_probe_source.return_value = probe(ok=True)
         self.mock = pool
         self._on_result = on_result
         return pool
@@ -85,6 +88,13 @@ def one_face(value: float = 0.0) -> StillFace:
 def still_image(*faces: StillFace, error: str | None = None) -> ImageAnalysis:
     """Return a worker's answer about a still image showing ``faces``, or refusing it."""
     return ImageAnalysis(1, 640, 480, faces=faces, error=error)
+
+
+def probe(*, ok: bool, reason: str | None = None, detail: str | None = None) -> ProbeResult:
+    """Return a worker's answer to a probe: a 640x360 frame read, or why not."""
+    if ok:
+        return ProbeResult(1, ok=True, width=640, height=360)
+    return ProbeResult(1, ok=False, detail=detail or reason, reason=reason)
 
 
 def status(
