@@ -98,3 +98,18 @@ def test_a_region_outside_the_picture_is_refused(decoded: av.VideoFrame) -> None
     frame = Frame(decoded, 0.0, 0.0)
     with pytest.raises(ValueError, match="outside"):
         frame.rgb_region(Box(800, 100, 900, 50))
+
+
+@pytest.mark.parametrize("box", [Box(101, 991, 361, 699), Box(0, 1280, 720, 0), Box(7, 33, 29, 11)])
+@pytest.mark.parametrize("scale", [1.0, 0.5, 1.5])
+def test_pictures_come_as_one_packed_block(decoded: av.VideoFrame, box: Box, scale: float) -> None:
+    """Every RGB picture a frame gives is C-contiguous, whatever the decoder's row padding.
+
+    dlib reads an array as one packed block: PyAV 19 (Home Assistant 2026)
+    hands back views with padded rows where PyAV 13 copied, and dlib crashed
+    on them.
+    """
+    frame = Frame(decoded, 0.0, 0.0)
+    rgb, _used = frame.rgb_region(box, scale)
+    assert rgb.flags.c_contiguous
+    assert frame.rgb(scale).flags.c_contiguous

@@ -175,6 +175,10 @@ class FaceEngine:
 
     def detect(self, rgb: NDArray[np.uint8], upsample: int = 1) -> list[Box]:
         """Return the face boxes that the HOG detector finds in an RGB image."""
+        # dlib reads the array as one packed block: a strided view (a region
+        # cut from a frame, rows with padding) is copied first; a packed one
+        # is passed as it is.
+        rgb = np.ascontiguousarray(rgb)
         height, width = rgb.shape[:2]
         return [
             Box(rect.top(), rect.right(), rect.bottom(), rect.left()).clipped(height, width)
@@ -187,6 +191,7 @@ class FaceEngine:
         """Return one 128-d encoding per box, as an array of shape (len(boxes), 128)."""
         if not boxes:
             return np.empty((0, ENCODING_SIZE), dtype=np.float64)
+        rgb = np.ascontiguousarray(rgb)  # As for detect: dlib wants one packed block.
         encodings = [
             np.array(
                 self._encoder.compute_face_descriptor(

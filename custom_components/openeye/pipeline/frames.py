@@ -19,7 +19,7 @@ flipped, copied or averaged in numpy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
@@ -139,7 +139,7 @@ class Frame:
                 converted = video.reformat(
                     width=size[0], height=size[1], format="rgb24", interpolation=interpolation
                 )
-            rgb = np.asarray(converted.to_ndarray(), dtype=np.uint8)
+            rgb = _packed(converted.to_ndarray())
             self._rgb[size] = rgb
         return rgb
 
@@ -182,7 +182,18 @@ class Frame:
         converted = source.reformat(
             width=width, height=height, format="rgb24", interpolation=interpolation
         )
-        return np.asarray(converted.to_ndarray(), dtype=np.uint8), used
+        return _packed(converted.to_ndarray()), used
+
+
+def _packed(pixels: NDArray[Any]) -> NDArray[np.uint8]:
+    """Return RGB pixels in one C-contiguous block, copying only when they are not.
+
+    PyAV 19 hands back a view with the decoder's row padding (a row is longer
+    than its pixels) where PyAV 13 copied; dlib reads such a view as a packed
+    block, refusing it or reading past its rows (a crash on Home Assistant
+    2026's PyAV).
+    """
+    return np.ascontiguousarray(pixels, dtype=np.uint8)
 
 
 def _cut_420(video: VideoFrame, top: int, bottom: int, left: int, right: int) -> VideoFrame:
