@@ -1,10 +1,15 @@
 """Bad input that tests/test_services.py and tests/test_websocket_api.py do not try yet.
 
-Huge images (50 megapixels, over 10 MB) through the action and the websocket
-command, a truncated JPEG and unusable names through the websocket, more
-subscriptions than allowed, and a non-administrator calling the admin actions
-over REST. Each is a clear translated error; neither the gallery in memory
-nor the stored gallery file changes.
+Huge images (too many pixels for the worker, over 10 MB) through the action
+and the websocket command, an image the worker cannot read and unusable names
+through the websocket, more subscriptions than allowed, and a non-administrator
+calling the admin actions over REST. Each is a clear translated error; neither
+the gallery in memory nor the stored gallery file changes.
+
+The worker pool is the fake one (tests/fake_pool.py): the worker's refusals of
+real files (a 50-megapixel photo, a truncated JPEG) are tested in
+tests/pipeline/test_images.py and test_still.py; here, that its answer
+becomes the right translated error.
 """
 
 from __future__ import annotations
@@ -13,17 +18,16 @@ import base64
 import contextlib
 import copy
 from datetime import timedelta
-import functools
 from http import HTTPStatus
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 from aiohttp import WSCloseCode, WSMsgType
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
-import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
@@ -32,23 +36,10 @@ from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_
 from custom_components.openeye.gallery_store import STORAGE_KEY
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.websocket_api import MAX_CAMERA_FILTER
-from tests.faces import encode, one_face_jpeg
+from tests.fake_pool import FakePool, still_image
 
-# 8660 x 5800: a 50-megapixel photo, as a high-end phone or camera takes.
-HUGE_WIDTH, HUGE_HEIGHT = 8660, 5800
-
-
-@functools.cache
-def _huge(extension: str) -> bytes:
-    """Return a 50-megapixel image, small in bytes (one colour), as JPEG or PNG.
-
-    Small files of huge images are what a decompression bomb looks like: the
-    bytes pass the size limit and only the pixel count can refuse them.
-    """
-    pixels = np.full((HUGE_HEIGHT, HUGE_WIDTH, 3), 200, dtype=np.uint8)
-    data = encode(pixels, extension)
-    assert len(data) < MAX_ENROLL_IMAGE_BYTES
-    return data
+# What photos hold: the fake pool answers whatever they are.
+PHOTO = b"\xff\xd8 a photo the fake pool answers for"
 
 
 def _b64(data: bytes) -> str:
@@ -81,13 +72,13 @@ async def _stored_after_writes(hass: HomeAssistant, hass_storage: dict[str, Any]
 @pytest.fixture
 async def taught(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     media_dir: Path,
     hass_storage: dict[str, Any],
 ) -> tuple[str, Any]:
     """Teach one person; return their id and the stored gallery as it is then."""
     path = media_dir / "face.jpg"
-    path.write_bytes(one_face_jpeg())
+    path.write_bytes(PHOTO)
     result = await hass.services.async_call(
         DOMAIN,
         "enroll_face",
@@ -100,58 +91,80 @@ async def taught(
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "key"),
+    ("size", "limit", "analysed"),
     [
-        ("huge.jpg", lambda: _huge(".jpg"), "image_too_large"),
-        ("huge.png", lambda: _huge(".png"), "image_too_large"),
-        ("eleven_mb.jpg", lambda: b"\xff\xd8" + bytes(11 * 1024 * 1024), "image_too_large"),
+        (len(PHOTO), "40 megapixels (16 for a PNG)", True),
+        (MAX_ENROLL_IMAGE_BYTES + 1, "10 MB", False),
     ],
-    ids=["50MP_jpeg", "50MP_png", "over_10MB"],
+    ids=["too_many_pixels", "over_10MB"],
 )
 async def test_action_refuses_huge_images(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     *,
+    fake_pool: FakePool,
     media_dir: Path,
     hass_storage: dict[str, Any],
     taught: tuple[str, Any],
-    name: str,
-    data: Any,  # noqa: ANN401 - a factory, so that ids stay readable
-    key: str,
+    size: int,
+    limit: str,
+    analysed: bool,
 ) -> None:
-    """A 50-megapixel photo or an 11 MB file is refused; nothing stored changes."""
+    """A photo of too many pixels or a file over 10 MB is refused, each with its limit.
+
+    The worker refuses the pixels (a small file can hold a 50-megapixel
+    image); OpenEye refuses the bytes itself, before any analysis. Nothing
+    stored changes.
+    """
+    assert fake_pool.mock is not None
     _person_id, stored = taught
-    people = dict(_hub(loaded_entry).gallery.people)
-    path = media_dir / name
-    path.write_bytes(data())
+    people = dict(_hub(init_integration).gallery.people)
+    fake_pool.mock.async_analyze_image.reset_mock()
+    fake_pool.mock.async_analyze_image.return_value = still_image(error="image_too_large")
+    data = PHOTO.ljust(size, b"\0")
+    path = media_dir / "huge.jpg"
+    path.write_bytes(data)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "enroll_face", {"name": "Huge", "image_path": str(path)}, blocking=True
         )
-    assert err.value.translation_key == key
+    assert err.value.translation_key == "image_too_large"
     assert err.value.translation_domain == DOMAIN
-    assert _hub(loaded_entry).gallery.people == people
+    assert err.value.translation_placeholders == {"limit": limit}
+    if analysed:
+        fake_pool.mock.async_analyze_image.assert_awaited_once_with(data, timeout=ANY)
+    else:
+        fake_pool.mock.async_analyze_image.assert_not_awaited()
+    assert _hub(init_integration).gallery.people == people
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
 async def test_websocket_refuses_huge_and_broken_images(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    *,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     hass_storage: dict[str, Any],
     taught: tuple[str, Any],
 ) -> None:
-    """Through the websocket too: each refusal has its code, and the gallery stays as it was."""
+    """Through the websocket too: each refusal has its code, and the gallery stays as it was.
+
+    The worker refuses too many pixels, and data it cannot read (empty data
+    included, which reaches it as no bytes at all).
+    """
+    assert fake_pool.mock is not None
     person_id, stored = taught
     client = await hass_ws_client(hass)
-    for image, code in (
-        (_b64(_huge(".png")), "image_too_large"),
-        (_b64(_huge(".jpg")), "image_too_large"),
-        (_b64(one_face_jpeg()[:1500]), "not_an_image"),
-        ("", "not_an_image"),
+    for data, code in (
+        (PHOTO, "image_too_large"),
+        (PHOTO[:4], "not_an_image"),
+        (b"", "not_an_image"),
     ):
+        fake_pool.mock.async_analyze_image.return_value = still_image(error=code)
         for target in ({"name": "New"}, {"person_id": person_id}):
-            refused = await _call(client, type="openeye/people/enroll", image=image, **target)
+            refused = await _call(client, type="openeye/people/enroll", image=_b64(data), **target)
+            assert fake_pool.mock.async_analyze_image.await_args.args == (data,)
             assert not refused["success"]
             assert refused["error"]["code"] == code, (code, target)
             assert refused["error"]["translation_key"] == code
@@ -173,21 +186,25 @@ async def test_websocket_refuses_huge_and_broken_images(
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), closing
     if closing.type is WSMsgType.CLOSE:
         assert closing.data == WSCloseCode.MESSAGE_TOO_BIG, closing
-    assert len(_hub(loaded_entry).gallery.people[person_id].encodings) == 1
+    assert len(_hub(init_integration).gallery.people[person_id].encodings) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
 async def test_websocket_refuses_unusable_names_and_unknown_ids(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    *,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     hass_storage: dict[str, Any],
     taught: tuple[str, Any],
 ) -> None:
-    """Empty, too long and duplicate names, and ids nobody has, with their codes."""
+    """Empty, too long and duplicate names, and ids nobody has, with their codes, unanalysed."""
+    assert fake_pool.mock is not None
     person_id, stored = taught
+    fake_pool.mock.async_analyze_image.reset_mock()
     client = await hass_ws_client(hass)
-    face = _b64(one_face_jpeg())
+    face = _b64(PHOTO)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"type": "openeye/people/enroll", "name": "", "image": face}, "name_empty"),
         ({"type": "openeye/people/enroll", "name": " \t ", "image": face}, "name_empty"),
@@ -231,15 +248,17 @@ async def test_websocket_refuses_unusable_names_and_unknown_ids(
         refused = await _call(client, **message)
         assert not refused["success"], message
         assert refused["error"]["code"] == code, message
-    person = _hub(loaded_entry).gallery.people[person_id]
+    # Every refusal came before the photo was looked at: none cost an analysis.
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
+    person = _hub(init_integration).gallery.people[person_id]
     assert (person.name, len(person.encodings)) == ("Eileen", 1)
-    assert len(_hub(loaded_entry).gallery.people) == 1
+    assert len(_hub(init_integration).gallery.people) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
 async def test_seventh_and_eighth_subscriptions_are_refused(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
 ) -> None:
@@ -262,7 +281,7 @@ async def test_seventh_and_eighth_subscriptions_are_refused(
 
 async def test_oversized_requests_are_refused_and_leave_nothing(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
 ) -> None:
@@ -277,7 +296,7 @@ async def test_oversized_requests_are_refused_and_leave_nothing(
     cases: list[dict[str, Any]] = [
         {"type": "openeye/subscribe", "camera_ids": huge_filter},
         {"type": "openeye/subscribe", "camera_ids": ["a"] * (MAX_CAMERA_FILTER + 1)},
-        # Longer than the cameras there are (none here): refused too.
+        # Longer than the cameras there are (one here): refused too.
         {"type": "openeye/subscribe", "camera_ids": ["a", "b"]},
         {"type": "openeye/subscribe", "camera_ids": ["x" * 65]},
         {"type": "openeye/subscribe", "event_types": ["alert"] * 5},
@@ -297,7 +316,7 @@ async def test_oversized_requests_are_refused_and_leave_nothing(
 
 async def test_a_non_admins_action_is_refused_in_one_translated_line(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     *,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
@@ -329,13 +348,14 @@ async def test_a_non_admins_action_is_refused_in_one_translated_line(
     noisy = [r for r in caplog.records if r.levelno >= logging.INFO and r.exc_info]
     assert noisy == []
     assert "Unexpected exception" not in caplog.text
-    assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
+    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Eileen"]
 
 
 async def test_admin_actions_over_rest_need_an_admin(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     *,
+    fake_pool: FakePool,
     media_dir: Path,
     hass_client: ClientSessionGenerator,
     hass_read_only_access_token: str,
@@ -343,7 +363,9 @@ async def test_admin_actions_over_rest_need_an_admin(
     taught: tuple[str, Any],
 ) -> None:
     """Over REST, a non-admin is refused (4xx) every action that changes the gallery."""
+    assert fake_pool.mock is not None
     _person_id, stored = taught
+    fake_pool.mock.async_analyze_image.reset_mock()
     path = media_dir / "face.jpg"
     client = await hass_client(hass_read_only_access_token)
     for service, data in (
@@ -356,5 +378,6 @@ async def test_admin_actions_over_rest_need_an_admin(
         # 401 on Home Assistant 2025.4; 400 on 2026.x, whose REST handler answers
         # the refusal's validation side before its Unauthorized side (errors.py).
         assert response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.BAD_REQUEST), service
-    assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Eileen"]
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
+    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Eileen"]
     assert await _stored_after_writes(hass, hass_storage) == stored

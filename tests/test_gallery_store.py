@@ -17,7 +17,7 @@ from custom_components.openeye.const import DOMAIN
 from custom_components.openeye.errors import OpenEyeValidationError
 from custom_components.openeye.gallery_store import GalleryStore, UnknownFaceRecord
 from custom_components.openeye.statistics import DailyStatistics
-from tests.faces import one_face_jpeg
+from tests.fake_pool import FakePool
 
 
 def _record(unknown_id: str, days_old: float) -> UnknownFaceRecord:
@@ -56,9 +56,12 @@ async def test_unknown_face_retention(hass: HomeAssistant, hass_storage: dict[st
 
 
 async def test_corrupt_gallery_is_never_overwritten(
-    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    fake_pool: FakePool,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
-    """A gallery file OpenEye cannot read fails the setup and stays as it was."""
+    """A gallery file OpenEye cannot read fails the setup, starts no worker and stays as it was."""
     stored = {
         "version": 1,
         "minor_version": 1,
@@ -77,23 +80,33 @@ async def test_corrupt_gallery_is_never_overwritten(
     hass_storage[f"{DOMAIN}.gallery"] = stored
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_start.assert_not_awaited()
     assert hass_storage[f"{DOMAIN}.gallery"] == stored
 
 
 async def test_camera_that_gives_no_picture(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, face_camera: str, media_dir: Path
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
+    face_camera: str,
+    media_dir: Path,
 ) -> None:
-    """Enrolling from a camera without a picture is a translated refusal."""
+    """Enrolling from a camera without a picture is a translated refusal, with nothing analysed."""
     (media_dir / "face.jpg").unlink()
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "enroll_face", {"name": "X", "camera_entity_id": face_camera}, blocking=True
         )
     assert err.value.translation_key == "camera_unavailable"
-    (media_dir / "face.jpg").write_bytes(one_face_jpeg())
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
+    assert init_integration.runtime_data.gallery.people == {}
 
 
-async def test_unknown_user_is_refused(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+async def test_unknown_user_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
     """A call whose user does not exist is refused like Home Assistant refuses it."""
     with pytest.raises(UnknownUser):
         await hass.services.async_call(

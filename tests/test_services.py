@@ -1,8 +1,15 @@
-"""Tests for OpenEye's actions: real images through the real worker, and every refusal."""
+"""Tests for OpenEye's actions against the fake worker pool, and every refusal.
+
+The pool answers for the worker (tests/fake_pool.py): these tests prove what
+Home Assistant's side makes of its answers. Real images through real workers
+are the pipeline's tests (tests/pipeline/test_still.py, test_images.py).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from unittest.mock import ANY
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
@@ -13,8 +20,14 @@ import voluptuous as vol
 
 from custom_components.openeye.const import DOMAIN, MAX_NAME_LENGTH
 from custom_components.openeye.hub import OpenEyeHub
-from tests.faces import no_face_jpeg, one_face_jpeg, one_face_png, two_faces_jpeg
+from custom_components.openeye.pipeline.gallery import KnownPerson
+from custom_components.openeye.pipeline.messages import ImageAnalysis
+from tests.fake_pool import BOX, CROP, FakePool, one_face, still_image
 from tests.helpers import entry_device, flush_entity_writes
+
+# What the photo files hold: the fake pool answers whatever they are, and the
+# tests check that the pool was handed exactly these bytes.
+PHOTO = b"\xff\xd8 a photo the fake pool answers for"
 
 
 def _hub(entry: MockConfigEntry) -> OpenEyeHub:
@@ -32,24 +45,37 @@ async def _enroll(hass: HomeAssistant, **data: object) -> dict[str, object]:
     return dict(response)
 
 
+def _known(fake_pool: FakePool) -> tuple[KnownPerson, ...]:
+    """Return the people in the gallery OpenEye last sent to the workers."""
+    assert fake_pool.mock is not None
+    return tuple(fake_pool.mock.async_set_gallery.await_args.args[0].people)
+
+
 async def test_enroll_from_path_creates_person_and_device(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     media_dir: Path,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """A photo inside the allowlist teaches a new person, with a device of their own."""
-    path = media_dir / "astronaut.png"
-    path.write_bytes(one_face_png())
+    """A photo inside the allowlist teaches a new person, with a device of their own.
+
+    The worker's face (its encoding and crop) is what the gallery keeps, and
+    the workers are sent the new gallery at once.
+    """
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_analyze_image.return_value = still_image(one_face(0.25))
+    path = _write(media_dir, "astronaut.png", PHOTO)
     result = await _enroll(hass, name="  Eileen   Collins ", image_path=str(path))
+    fake_pool.mock.async_analyze_image.assert_awaited_once_with(PHOTO, timeout=ANY)
     assert result["created"] is True
     assert result["name"] == "Eileen Collins"
-    person = _hub(loaded_entry).gallery.people[str(result["person_id"])]
-    assert len(person.encodings) == 1
-    assert len(person.encodings[0]) == 128
-    assert person.thumbnail.startswith(b"\xff\xd8")
+    person = _hub(init_integration).gallery.people[str(result["person_id"])]
+    assert person.encodings == [[0.25] * 128]
+    assert person.thumbnail == CROP
+    assert _known(fake_pool) == (KnownPerson(person.person_id, "Eileen Collins", ((0.25,) * 128,)),)
     device = entry_device(
-        device_registry, loaded_entry.entry_id, (DOMAIN, f"person_{person.person_id}")
+        device_registry, init_integration.entry_id, (DOMAIN, f"person_{person.person_id}")
     )
     await hass.async_block_till_done()
     assert device is not None
@@ -59,60 +85,94 @@ async def test_enroll_from_path_creates_person_and_device(
     assert hass.states.get("sensor.openeye_known_people").state == "1"
 
     # A second photo goes to the same person when they are named as existing.
+    fake_pool.mock.async_analyze_image.return_value = still_image(one_face(0.5))
     again = await _enroll(hass, person="eileen collins", image_path=str(path))
     assert again == {**result, "created": False}
-    assert len(person.encodings) == 2
+    assert person.encodings == [[0.25] * 128, [0.5] * 128]
+    assert [len(known.encodings) for known in _known(fake_pool)] == [2]
 
 
 async def test_enroll_from_camera_and_scan(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, face_camera: str
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
+    face_camera: str,
+    media_dir: Path,
 ) -> None:
-    """A camera snapshot teaches a face, and scanning the camera then names it."""
+    """A camera snapshot teaches a face; a scan of the camera reports what the worker found.
+
+    The worker names faces with the gallery OpenEye sent it: the scan's answer
+    is the worker's, rounded, with the person the worker recognised.
+    """
+    assert fake_pool.mock is not None
+    snapshot = (media_dir / "face.jpg").read_bytes()
     result = await _enroll(hass, name="Astronaut", camera_entity_id=face_camera)
     assert result["created"] is True
+    fake_pool.mock.async_analyze_image.assert_awaited_once_with(snapshot, timeout=ANY)
+    assert [known.name for known in _known(fake_pool)] == ["Astronaut"]
 
+    named = dataclasses.replace(
+        one_face(),
+        person_id=str(result["person_id"]),
+        person_name="Astronaut",
+        distance=0.04321,
+        confidence=0.95678,
+    )
+    fake_pool.mock.async_analyze_image.return_value = ImageAnalysis(1, 280, 260, faces=(named,))
     scan = await hass.services.async_call(
         DOMAIN, "scan", {"camera_entity_id": face_camera}, blocking=True, return_response=True
     )
-    assert scan is not None
-    assert scan["camera_entity_id"] == face_camera
-    assert (scan["width"], scan["height"]) == (280, 260)
-    [face] = scan["faces"]
-    assert face["person_name"] == "Astronaut"
-    assert face["distance"] < 0.1
-    assert face["confidence"] > 0.9
-    top, right, bottom, left = face["box"]
-    assert 0 <= left < right <= 280
-    assert 0 <= top < bottom <= 260
+    assert fake_pool.mock.async_analyze_image.await_args.args == (snapshot,)
+    assert scan == {
+        "camera_entity_id": face_camera,
+        "width": 280,
+        "height": 260,
+        "faces": [
+            {
+                "person_id": result["person_id"],
+                "person_name": "Astronaut",
+                "distance": 0.043,
+                "confidence": 0.957,
+                "box": list(BOX),
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize(
-    ("data", "key"),
+    ("answer", "key"),
     [
-        (b"this is not an image", "not_an_image"),
-        (one_face_jpeg()[:2000], "not_an_image"),
-        (no_face_jpeg(), "no_face"),
-        (two_faces_jpeg(), "several_faces"),
+        (still_image(error="not_an_image"), "not_an_image"),
+        (still_image(error="image_too_large"), "image_too_large"),
+        (still_image(), "no_face"),
+        (still_image(one_face(0.1), one_face(0.9)), "several_faces"),
     ],
-    ids=["text", "truncated_jpeg", "no_face", "two_faces"],
+    ids=["not_an_image", "too_many_pixels", "no_face", "two_faces"],
 )
 async def test_enroll_refuses_bad_images(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    *,
+    fake_pool: FakePool,
     media_dir: Path,
-    data: bytes,
+    answer: ImageAnalysis,
     key: str,
 ) -> None:
-    """Every bad image is a translated validation error and the gallery is unchanged."""
-    await _enroll(
-        hass, name="Existing", image_path=str(_write(media_dir, "ok.jpg", one_face_jpeg()))
-    )
-    before = dict(_hub(loaded_entry).gallery.people)
+    """Every image the worker refuses, or finds no single face in, is a translated validation error.
+
+    The gallery and what the workers were sent are unchanged.
+    """
+    assert fake_pool.mock is not None
+    await _enroll(hass, name="Existing", image_path=str(_write(media_dir, "ok.jpg", PHOTO)))
+    before = dict(_hub(init_integration).gallery.people)
+    sent = fake_pool.mock.async_set_gallery.await_count
+    fake_pool.mock.async_analyze_image.return_value = answer
     with pytest.raises(ServiceValidationError) as err:
-        await _enroll(hass, name="New", image_path=str(_write(media_dir, "bad.jpg", data)))
+        await _enroll(hass, name="New", image_path=str(_write(media_dir, "bad.jpg", PHOTO)))
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
-    assert _hub(loaded_entry).gallery.people == before
+    assert _hub(init_integration).gallery.people == before
+    assert fake_pool.mock.async_set_gallery.await_count == sent
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:
@@ -123,12 +183,18 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
 
 
 async def test_enroll_refuses_bad_requests(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path, tmp_path: Path
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     """Paths, names and ids that cannot be used are refused before any analysis."""
-    good = _write(media_dir, "face.jpg", one_face_jpeg())
-    outside = _write(tmp_path, "outside.jpg", one_face_jpeg())
+    assert fake_pool.mock is not None
+    good = _write(media_dir, "face.jpg", PHOTO)
+    outside = _write(tmp_path, "outside.jpg", PHOTO)
     await _enroll(hass, name="Taken", image_path=str(good))
+    fake_pool.mock.async_analyze_image.reset_mock()
     cases = [
         ({"name": "New", "image_path": str(outside)}, "path_not_allowed"),
         ({"name": "New", "image_path": str(media_dir / "missing.jpg")}, "file_not_found"),
@@ -152,17 +218,19 @@ async def test_enroll_refuses_bad_requests(
     ):
         with pytest.raises(vol.Invalid):
             await _enroll(hass, **data)
-    assert [p.name for p in _hub(loaded_entry).gallery.people.values()] == ["Taken"]
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
+    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Taken"]
 
 
 async def test_rename_and_remove(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     media_dir: Path,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Renaming follows in the device; removing deletes the person and their device."""
-    path = _write(media_dir, "face.jpg", one_face_jpeg())
+    """Renaming follows in the device and the workers; removing deletes the person and device."""
+    path = _write(media_dir, "face.jpg", PHOTO)
     first = await _enroll(hass, name="First", image_path=str(path))
     await _enroll(hass, name="Second", image_path=str(path))
     person_id = str(first["person_id"])
@@ -176,16 +244,18 @@ async def test_rename_and_remove(
     await hass.services.async_call(
         DOMAIN, "rename_person", {"person": person_id, "name": "Renamed"}, blocking=True
     )
-    assert _hub(loaded_entry).gallery.people[person_id].name == "Renamed"
+    assert _hub(init_integration).gallery.people[person_id].name == "Renamed"
+    assert [known.name for known in _known(fake_pool)] == ["Renamed", "Second"]
     identifier = (DOMAIN, f"person_{person_id}")
-    device = entry_device(device_registry, loaded_entry.entry_id, identifier)
+    device = entry_device(device_registry, init_integration.entry_id, identifier)
     assert device is not None
     assert device.name == "Renamed"
 
     await hass.services.async_call(DOMAIN, "remove_person", {"person": "Renamed"}, blocking=True)
     await hass.async_block_till_done()
-    assert person_id not in _hub(loaded_entry).gallery.people
-    assert entry_device(device_registry, loaded_entry.entry_id, identifier) is None
+    assert person_id not in _hub(init_integration).gallery.people
+    assert [known.name for known in _known(fake_pool)] == ["Second"]
+    assert entry_device(device_registry, init_integration.entry_id, identifier) is None
     await flush_entity_writes(hass)
     assert hass.states.get("sensor.openeye_known_people").state == "1"
 
@@ -198,13 +268,16 @@ async def test_rename_and_remove(
 
 async def test_mutating_actions_are_for_admins(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    *,
+    fake_pool: FakePool,
     media_dir: Path,
     hass_read_only_user: MockUser,
     face_camera: str,
 ) -> None:
-    """A non-admin user may scan but not change the gallery."""
-    path = _write(media_dir, "face.jpg", one_face_jpeg())
+    """A non-admin user may scan but not change the gallery; a refusal costs no analysis."""
+    assert fake_pool.mock is not None
+    path = _write(media_dir, "face.jpg", PHOTO)
     context = Context(user_id=hass_read_only_user.id)
     for service, data in (
         ("enroll_face", {"name": "X", "image_path": str(path)}),
@@ -214,6 +287,7 @@ async def test_mutating_actions_are_for_admins(
     ):
         with pytest.raises(Unauthorized):
             await hass.services.async_call(DOMAIN, service, data, blocking=True, context=context)
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
     response = await hass.services.async_call(
         DOMAIN,
         "scan",
@@ -224,17 +298,19 @@ async def test_mutating_actions_are_for_admins(
     )
     assert response is not None
     assert len(response["faces"]) == 1
-    assert _hub(loaded_entry).gallery.people == {}
+    assert _hub(init_integration).gallery.people == {}
 
 
 async def test_actions_need_a_loaded_entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry, face_camera: str
+    hass: HomeAssistant, fake_pool: FakePool, config_entry: MockConfigEntry, face_camera: str
 ) -> None:
     """With OpenEye set up but its entry not loaded, actions explain why they cannot run."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert fake_pool.mock is not None
     await hass.config_entries.async_unload(config_entry.entry_id)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN, "scan", {"camera_entity_id": face_camera}, blocking=True, return_response=True
         )
     assert err.value.translation_key == "not_loaded"
+    fake_pool.mock.async_analyze_image.assert_not_awaited()

@@ -1,4 +1,8 @@
-"""Tests for OpenEye's websocket commands, with real websocket clients."""
+"""Tests for OpenEye's websocket commands, with real websocket clients and the fake worker pool.
+
+The pool answers for the worker (tests/fake_pool.py); how real workers read
+real photos is tested in tests/pipeline/.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openeye.const import CONF_MAX_SUBSCRIPTIONS, DOMAIN
-from custom_components.openeye.hub import OpenEyeHub
-from tests.faces import no_face_jpeg, one_face_jpeg, two_faces_jpeg
+from custom_components.openeye.pipeline.messages import ImageAnalysis
+from tests.fake_pool import CROP, FakePool, one_face, still_image
+
+# What photos hold: the fake pool answers whatever they are.
+PHOTO = b"\xff\xd8 a photo the fake pool answers for"
 
 
 def _b64(data: bytes) -> str:
@@ -30,24 +37,25 @@ async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
 
 
 async def test_statistics(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
-    """The statistics describe an empty OpenEye before anything happened."""
+    """The statistics describe an OpenEye with one camera before anything happened."""
     client = await hass_ws_client(hass)
     response = await _call(client, type="openeye/statistics")
     assert response["success"]
+    cameras = response["result"].pop("cameras")
     assert response["result"] == {
         "known_people": 0,
         "recognitions_today": 0,
         "unknown_faces_today": 0,
         "last_recognition": None,
-        "cameras": [],
         "watching": {"subscriptions": 0, "users": 0},
     }
+    assert [camera["camera_id"] for camera in cameras] == ["door"]
 
 
 async def test_subscribe_greets_and_pushes_on_change(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
     """A subscriber gets its connection status and a snapshot, then changes as they happen."""
     client = await hass_ws_client(hass)
@@ -63,9 +71,7 @@ async def test_subscribe_greets_and_pushes_on_change(
 
     # Teaching a face changes the number of known people: pushed, not polled.
     admin = await hass_ws_client(hass)
-    enrolled = await _call(
-        admin, type="openeye/people/enroll", name="Astronaut", image=_b64(one_face_jpeg())
-    )
+    enrolled = await _call(admin, type="openeye/people/enroll", name="Astronaut", image=_b64(PHOTO))
     assert enrolled["success"], enrolled
     while True:
         message = await client.receive_json()
@@ -75,7 +81,7 @@ async def test_subscribe_greets_and_pushes_on_change(
 
 
 async def test_sixth_subscription_is_refused_and_cleanup(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
     """Five subscriptions per user at most; unsubscribing and disconnecting free places."""
     client = await hass_ws_client(hass)
@@ -116,11 +122,11 @@ async def test_sixth_subscription_is_refused_and_cleanup(
 
 
 async def test_limit_is_an_option(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
     """The per-user limit follows the option, without a restart."""
     hass.config_entries.async_update_entry(
-        loaded_entry, options={**loaded_entry.options, CONF_MAX_SUBSCRIPTIONS: 1}
+        init_integration, options={**init_integration.options, CONF_MAX_SUBSCRIPTIONS: 1}
     )
     await hass.async_block_till_done()
     client = await hass_ws_client(hass)
@@ -145,7 +151,7 @@ async def test_limit_is_an_option(
 )
 async def test_malformed_payloads(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
     message: dict[str, Any],
 ) -> None:
@@ -158,40 +164,54 @@ async def test_malformed_payloads(
 
 
 async def test_gallery_commands(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     """Enroll, list, rename and delete through the websocket, with every refusal."""
+    assert fake_pool.mock is not None
+    analyze = fake_pool.mock.async_analyze_image
     client = await hass_ws_client(hass)
     enrolled = await _call(
-        client, type="openeye/people/enroll", name="Astronaut", image=_b64(one_face_jpeg())
+        client, type="openeye/people/enroll", name="Astronaut", image=_b64(PHOTO)
     )
     assert enrolled["result"]["created"] is True
+    assert analyze.await_args.args == (PHOTO,)
     person_id = enrolled["result"]["person_id"]
 
-    data_url = "data:image/jpeg;base64," + _b64(one_face_jpeg())
+    # A data URL's prefix is dropped: the worker gets the photo's bytes.
+    data_url = "data:image/jpeg;base64," + _b64(PHOTO)
     added = await _call(client, type="openeye/people/enroll", person_id=person_id, image=data_url)
     assert added["result"] == {"person_id": person_id, "name": "Astronaut", "created": False}
+    assert analyze.await_args.args == (PHOTO,)
 
     listed = await _call(client, type="openeye/people/list")
     [person] = listed["result"]["people"]
     assert person["name"] == "Astronaut"
     assert person["encodings"] == 2
-    assert base64.b64decode(person["thumbnail"]).startswith(b"\xff\xd8")
+    assert base64.b64decode(person["thumbnail"]) == CROP
     assert "encoding" not in str(listed["result"]).replace("encodings", "")
 
-    for image, code in (
-        (_b64(no_face_jpeg()), "no_face"),
-        (_b64(two_faces_jpeg()), "several_faces"),
-        (_b64(b"GIF89a not really"), "not_an_image"),
-        ("%%% not base64", "not_an_image"),
-    ):
-        refused = await _call(client, type="openeye/people/enroll", name="New", image=image)
+    answers: list[tuple[ImageAnalysis, str]] = [
+        (still_image(), "no_face"),
+        (still_image(one_face(0.1), one_face(0.9)), "several_faces"),
+        (still_image(error="not_an_image"), "not_an_image"),
+    ]
+    for answer, code in answers:
+        analyze.return_value = answer
+        refused = await _call(client, type="openeye/people/enroll", name="New", image=_b64(PHOTO))
         assert refused["error"]["code"] == code
         assert refused["error"]["translation_key"] == code
+    # Text that is no base64 is refused before any analysis.
+    analyze.reset_mock()
+    refused = await _call(client, type="openeye/people/enroll", name="New", image="%%% not base64")
+    assert refused["error"]["code"] == "not_an_image"
     duplicate = await _call(
-        client, type="openeye/people/enroll", name="astronaut", image=_b64(one_face_jpeg())
+        client, type="openeye/people/enroll", name="astronaut", image=_b64(PHOTO)
     )
     assert duplicate["error"]["code"] == "duplicate_name"
+    analyze.assert_not_awaited()
 
     renamed = await _call(client, type="openeye/people/rename", person_id=person_id, name="Eileen")
     assert renamed["result"] == {"person_id": person_id, "name": "Eileen"}
@@ -210,17 +230,20 @@ async def test_gallery_commands(
 
 async def test_non_admin_users(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    *,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
 ) -> None:
     """A non-admin user reads statistics and subscribes, but every admin command is refused."""
+    assert fake_pool.mock is not None
     client = await hass_ws_client(hass, hass_read_only_access_token)
     assert (await _call(client, type="openeye/statistics"))["success"]
     assert (await _call(client, type="openeye/people/list"))["success"]
     for message in (
         {"type": "openeye/connections"},
-        {"type": "openeye/people/enroll", "name": "X", "image": _b64(one_face_jpeg())},
+        {"type": "openeye/people/enroll", "name": "X", "image": _b64(PHOTO)},
         {"type": "openeye/people/rename", "person_id": "x", "name": "Y"},
         {"type": "openeye/people/delete", "person_id": "x"},
         {"type": "openeye/unknown/list"},
@@ -230,20 +253,24 @@ async def test_non_admin_users(
         assert response["error"]["code"] == "unauthorized", message
     await client.send_json_auto_id({"type": "openeye/subscribe"})
     assert (await client.receive_json())["success"]
-    assert loaded_entry.runtime_data.gallery.people == {}
+    fake_pool.mock.async_analyze_image.assert_not_awaited()
+    assert init_integration.runtime_data.gallery.people == {}
 
 
 async def test_commands_without_a_loaded_entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+    hass: HomeAssistant,
+    fake_pool: FakePool,
+    config_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
-    """With the entry unloaded, every command answers not_loaded."""
+    """With the entry unloaded, every command answers not_loaded; the workers were stopped."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    hub: OpenEyeHub = config_entry.runtime_data
     assert await hass.config_entries.async_unload(config_entry.entry_id)
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_stop.assert_awaited_once()
     client = await hass_ws_client(hass)
     for command in ("openeye/statistics", "openeye/subscribe", "openeye/people/list"):
         response = await _call(client, type=command)
         assert response["error"]["code"] == "not_loaded"
         assert response["error"]["translation_key"] == "not_loaded"
         assert response["error"]["message"].startswith("OpenEye is not running.")
-    assert hub.pool.worker_pids == []

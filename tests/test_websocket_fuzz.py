@@ -8,6 +8,11 @@ checked for every payload: the answer is a ``result`` (a success or an error
 with a code, never ``unknown_error``, which is what Home Assistant answers when
 a handler raises), nothing is logged as an error, no traceback appears, and the
 connection still answers ``openeye/statistics`` afterwards.
+
+The worker pool is the fake one (tests/fake_pool.py), answering as a worker
+would: a face in the photo, none in the empty picture, and "not an image"
+for any other bytes. Real workers reading real and broken images are
+tested in tests/pipeline/.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import base64
 import json
 import logging
 from typing import Any
+from unittest.mock import AsyncMock
 
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
@@ -24,7 +30,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openeye.hub import OpenEyeHub
-from tests.faces import no_face_jpeg, one_face_jpeg
+from custom_components.openeye.pipeline.messages import ImageAnalysis
+from tests.fake_pool import FakePool, one_face, still_image
 
 # Each command and the fields it knows.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -46,6 +53,10 @@ TAUGHT = "<taught person>"
 # Home Assistant logs its own refusals at error level: a payload its schema
 # refuses, and a non-admin on an admin command. Those are answers, not faults.
 REFUSALS_HOME_ASSISTANT_LOGS = ("(invalid_format)", "(unauthorized)")
+# The photos the payloads may carry: the fake worker finds one face in the
+# first and none in the second.
+PHOTO = b"\xff\xd8 a photo of one face"
+NO_FACE = b"\xff\xd8 a photo of an empty room"
 
 # Any JSON value. Integers stay within 64 bits and floats finite: beyond
 # that, Home Assistant's JSON parser refuses the frame before OpenEye sees it.
@@ -69,7 +80,7 @@ def _b64(data: bytes) -> str:
 
 def _field_values() -> dict[str, st.SearchStrategy[Any]]:
     """Return, for each field the commands know, values that look right, nearly right or wrong."""
-    face, no_face = _b64(one_face_jpeg()), _b64(no_face_jpeg())
+    face, no_face = _b64(PHOTO), _b64(NO_FACE)
     ids = st.sampled_from([TAUGHT, TAUGHT, "", "x", "0" * 64, "0" * 65]) | st.text(max_size=70)
     return {
         "name": st.sampled_from(["", " ", "A" * 64, "A" * 65, "Astro", "astro"])
@@ -164,6 +175,15 @@ def _refusal_logged_by_home_assistant(record: logging.LogRecord) -> bool:
     )
 
 
+def _worker_answer(data: bytes, **_options: Any) -> ImageAnalysis:  # noqa: ANN401
+    """Answer a still image as a worker would: a face, no face, or bytes that are no image."""
+    if data == PHOTO:
+        return still_image(one_face())
+    if data == NO_FACE:
+        return still_image()
+    return still_image(error="not_an_image")
+
+
 def _hub(entry: MockConfigEntry) -> OpenEyeHub:
     """Return the entry's hub."""
     hub: OpenEyeHub = entry.runtime_data
@@ -180,17 +200,21 @@ async def _result(client: Any) -> dict[str, Any]:  # noqa: ANN401
 
 async def test_random_payloads_get_answers_not_tracebacks(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     hass_ws_client: WebSocketGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Hundreds of drawn payloads: each answered, none a fault in the log, the connection lives."""
+    assert fake_pool.mock is not None
+    analyze: AsyncMock = fake_pool.mock.async_analyze_image
+    analyze.side_effect = _worker_answer
     payloads = draw_payloads()
     assert len(payloads) >= 200
     caplog.set_level(logging.WARNING)
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
-        {"type": "openeye/people/enroll", "name": "Taught", "image": _b64(one_face_jpeg())}
+        {"type": "openeye/people/enroll", "name": "Taught", "image": _b64(PHOTO)}
     )
     taught = (await _result(client))["result"]["person_id"]
     outcomes: dict[str, int] = {}
@@ -210,11 +234,14 @@ async def test_random_payloads_get_answers_not_tracebacks(
     assert outcomes.get("success", 0) >= len(COMMANDS), outcomes
     assert outcomes.get("invalid_format", 0) > 0, outcomes
     assert {"not_found", "not_an_image", "name_empty"} <= set(outcomes), outcomes
+    # Beyond the taught photo, drawn payloads reached the worker too (few do: most
+    # stop at a name, an id or the base64 before a photo is analysed).
+    assert analyze.await_count >= 2, analyze.await_args_list
 
     await client.send_json_auto_id({"type": "openeye/statistics"})
     statistics = await _result(client)
     assert statistics["success"]
-    assert statistics["result"]["known_people"] == len(_hub(loaded_entry).gallery.people)
+    assert statistics["result"]["known_people"] == len(_hub(init_integration).gallery.people)
     faults = [
         record.getMessage()
         for record in caplog.records
@@ -242,7 +269,7 @@ def growing_payloads() -> list[dict[str, Any]]:
 
 async def test_payloads_of_growing_size_are_bounded(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
 ) -> None:
@@ -262,7 +289,9 @@ async def test_payloads_of_growing_size_are_bounded(
     admin = await hass_ws_client(hass)
     await admin.send_json_auto_id({"type": "openeye/connections"})
     connections = (await _result(admin))["result"]
-    assert connections["total"] <= 2 * int(_hub(loaded_entry).option("max_subscriptions_per_user"))
+    assert connections["total"] <= 2 * int(
+        _hub(init_integration).option("max_subscriptions_per_user")
+    )
     for subscription in connections["subscriptions"]:
         assert len(subscription["camera_ids"] or []) <= 1
     assert len(json.dumps(connections)) < 16_384
