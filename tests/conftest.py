@@ -173,6 +173,20 @@ def fake_pool() -> Iterator[FakePool]:
 
 
 @pytest.fixture
+async def fake_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fake_pool: FakePool
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set OpenEye up with the fake pool and no camera, for tests that add their own."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    yield config_entry
+    if config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.fixture
 def platforms() -> list[Platform]:
     """Return the platforms OpenEye sets up in a test: all, unless a test narrows them."""
     return list(PLATFORMS)

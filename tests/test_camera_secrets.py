@@ -1,8 +1,10 @@
-"""A camera's password stays in its stored address: never in its id, never shown in a form."""
+"""A camera's password stays in its stored address: never in its id, never shown in a form.
+
+The forms run against the fake pool of fake_pool.py; a real camera refusing a
+password is tested in tests/test_rtsp_cameras.py.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
@@ -20,9 +22,11 @@ from custom_components.openeye.const import (
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
-from tests.faces import one_face_jpeg
+from tests.fake_pool import FakePool
 from tests.helpers import start_camera_reconfigure
-from tests.pipeline.mjpeg_server import MjpegServer
+
+# A camera's stream address, without credentials: what its unique id must be.
+CAMERA = "http://127.0.0.1:8081/video.mjpg"
 
 
 @pytest.mark.parametrize(
@@ -70,25 +74,18 @@ def test_a_masked_address_keeps_its_password_for_the_same_server_only() -> None:
     assert unmasked("/media/door.mp4", stored) == "/media/door.mp4"
 
 
-@pytest.fixture
-def camera(socket_enabled: None) -> Iterator[MjpegServer]:
-    """Serve one real face as an MJPEG camera on loopback (it takes any credentials)."""
-    with MjpegServer([one_face_jpeg()], fps=10) as server:
-        yield server
-
-
-def _with_credentials(server: MjpegServer, user: str, password: str) -> str:
+def _with_credentials(user: str, password: str) -> str:
     """Return the camera's address with a user name and password in it."""
-    return server.url.replace("http://", f"http://{user}:{password}@")
+    return CAMERA.replace("http://", f"http://{user}:{password}@")
 
 
 async def test_the_camera_form_never_shows_the_password_and_keeps_it(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: MjpegServer
+    hass: HomeAssistant, fake_entry: MockConfigEntry, fake_pool: FakePool
 ) -> None:
     """Added with a password, a camera's id and reconfigure form show none; *** keeps it."""
-    url = _with_credentials(camera, "admin", "s3cret")
+    url = _with_credentials("admin", "s3cret")
     result = await hass.config_entries.subentries.async_init(
-        (loaded_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+        (fake_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"next_step_id": "url"}
@@ -97,27 +94,30 @@ async def test_the_camera_form_never_shows_the_password_and_keeps_it(
         result["flow_id"], {CONF_NAME: "Door", CONF_URL: url}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (subentry,) = loaded_entry.subentries.values()
-    assert subentry.unique_id == camera.url
+    (subentry,) = fake_entry.subentries.values()
+    assert subentry.unique_id == CAMERA
     assert subentry.data[CONF_URL] == url
+    # The worker was given the password: it needs it to open the stream.
+    assert fake_pool.mock is not None
+    assert fake_pool.mock.async_probe_source.await_args.args == (url,)
 
     # The same stream with another password is the same camera.
     result = await hass.config_entries.subentries.async_init(
-        (loaded_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
+        (fake_entry.entry_id, SUBENTRY_CAMERA), context={"source": "user"}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"next_step_id": "url"}
     )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
-        {CONF_NAME: "Door 2", CONF_URL: _with_credentials(camera, "admin", "other")},
+        {CONF_NAME: "Door 2", CONF_URL: _with_credentials("admin", "other")},
     )
     assert result["errors"] == {"base": "already_configured"}
 
-    result = await start_camera_reconfigure(hass, loaded_entry, subentry.subentry_id)
+    result = await start_camera_reconfigure(hass, fake_entry, subentry.subentry_id)
     assert result["step_id"] == "url"
     shown = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
-    assert shown[CONF_URL] == _with_credentials(camera, "admin", "***")
+    assert shown[CONF_URL] == _with_credentials("admin", "***")
     assert "s3cret" not in str(result)
 
     # The same address at another host with the mask: the password must be typed again.
@@ -133,12 +133,14 @@ async def test_the_camera_form_never_shows_the_password_and_keeps_it(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    subentry = loaded_entry.subentries[subentry.subentry_id]
+    subentry = fake_entry.subentries[subentry.subentry_id]
     assert (subentry.title, subentry.data[CONF_URL]) == ("Front door", url)
-    assert subentry.unique_id == camera.url
+    assert subentry.unique_id == CAMERA
 
 
-async def test_stored_ids_with_passwords_are_migrated(hass: HomeAssistant) -> None:
+async def test_stored_ids_with_passwords_are_migrated(
+    hass: HomeAssistant, fake_pool: FakePool
+) -> None:
     """Entries stored before 1.2 had the address, password and all, as each camera's id."""
     url = "rtsp://admin:s3cret@192.0.2.10:554/stream"
     entry = MockConfigEntry(
@@ -163,6 +165,9 @@ async def test_stored_ids_with_passwords_are_migrated(hass: HomeAssistant) -> No
     assert subentry.unique_id == "rtsp://192.0.2.10:554/stream"
     assert subentry.data[CONF_URL] == url
     assert entry.minor_version == 2
+    # The camera is started with its credentials, under the migrated entry.
+    assert fake_pool.mock is not None
+    assert fake_pool.mock.async_add_camera.await_args.args[:2] == (subentry.subentry_id, url)
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

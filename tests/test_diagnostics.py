@@ -1,4 +1,8 @@
-"""Tests for OpenEye's diagnostics: useful figures, no face, name or password."""
+"""Tests for OpenEye's diagnostics: useful figures, no face, name or password.
+
+The worker pool is the fake of fake_pool.py: the face and the workers'
+figures are what a pool would report, so that the test knows every one.
+"""
 
 from __future__ import annotations
 
@@ -17,25 +21,35 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.openeye.const import CONF_SOURCE_TYPE, CONF_URL, DOMAIN, SUBENTRY_CAMERA
-from tests.faces import one_face_jpeg
+from custom_components.openeye.pipeline.messages import StillFace
+from tests.fake_pool import BOX, FakePool, still_image
 
 
 async def test_diagnostics_redact_biometrics_names_and_addresses(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    fake_entry: MockConfigEntry,
+    fake_pool: FakePool,
     media_dir: Path,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """Diagnostics list people, cameras and workers by id: no name, face or address anywhere."""
     assert await async_setup_component(hass, "diagnostics", {})
+    assert fake_pool.mock is not None
+    # A face whose crop is long enough that a piece of it in the diagnostics
+    # could not be there by chance.
+    crop = b"\xff\xd8" + bytes(range(256)) * 4
+    fake_pool.mock.async_analyze_image.return_value = still_image(
+        StillFace(box=BOX, encoding=(0.25,) * 128, crop_jpeg=crop)
+    )
     photo = media_dir / "face.jpg"
-    photo.write_bytes(one_face_jpeg())
+    # Only a worker decodes the photo, and the fake answers with the face above.
+    photo.write_bytes(b"\xff\xd8 a photo")
     await hass.services.async_call(
         DOMAIN, "enroll_face", {"name": "Eileen Collins", "image_path": str(photo)}, blocking=True
     )
     url = "rtsp://admin:secret@192.0.2.10:554/stream"
     hass.config_entries.async_add_subentry(
-        loaded_entry,
+        fake_entry,
         ConfigSubentry(
             data={CONF_SOURCE_TYPE: "url", CONF_URL: url},
             subentry_type=SUBENTRY_CAMERA,
@@ -47,7 +61,7 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
 
     file_camera = media_dir / "Hall camera.mp4"
     hass.config_entries.async_add_subentry(
-        loaded_entry,
+        fake_entry,
         ConfigSubentry(
             data={CONF_SOURCE_TYPE: "url", CONF_URL: str(file_camera)},
             subentry_type=SUBENTRY_CAMERA,
@@ -57,8 +71,13 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     )
     await hass.async_block_till_done()
 
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
-    hub = loaded_entry.runtime_data
+    camera_ids = sorted(fake_entry.runtime_data.cameras)
+    fake_pool.mock.worker_pids = [4242, 4343]
+    fake_pool.mock.restarts = 1
+    fake_pool.mock.cameras_by_worker = {4242: camera_ids[:1], 4343: camera_ids[1:]}
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)
+    hub = fake_entry.runtime_data
     (person,) = hub.gallery.people.values()
     # Every string anywhere in the diagnostics, keys included, is checked.
     strings = list(_strings(diagnostics))
@@ -88,9 +107,14 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     assert diagnostics["settings"]["tolerance"] == 0.6
     assert diagnostics["options"]["tolerance"] == 0.6
     assert diagnostics["invalid_options"] == []
-    assert diagnostics["workers"]["pids"]
-    hosted = sorted(i for ids in diagnostics["workers"]["cameras"].values() for i in ids)
-    assert hosted == sorted(camera["camera_id"] for camera in diagnostics["cameras"])
+    assert person.thumbnail == crop
+    assert diagnostics["workers"]["pids"] == [4242, 4343]
+    assert diagnostics["workers"]["restarts"] == 1
+    assert diagnostics["workers"]["cameras"] == {
+        "4242": camera_ids[:1],
+        "4343": camera_ids[1:],
+    }
+    assert sorted(camera["camera_id"] for camera in diagnostics["cameras"]) == camera_ids
     assert diagnostics["statistics"]["known_people"] == 1
     assert diagnostics["engine_error"] is None
 

@@ -1,10 +1,12 @@
 """Faults under a running Home Assistant: cameras that drop or freeze, workers killed, reloads.
 
 Everything is real: MJPEG cameras on 127.0.0.1, worker processes, Home
-Assistant's entities. What tests/test_hub.py and tests/pipeline/ already
-prove (a camera down and back, a source's timeouts, a worker killed in a bare
-pool) is not repeated; these tests add the timings a user sees through Home
-Assistant, the worker killed under the integration, and many reloads.
+Assistant's entities. What tests/pipeline/ already proves (a source's
+timeouts, a worker killed in a bare pool) is not repeated, nor what
+tests/test_hub.py proves with the fake pool (what the hub makes of a camera's
+statuses); these tests add a real camera going down and back with the timings
+a user sees through Home Assistant, the worker killed under the integration,
+and many reloads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""Tests for the hub: persistence, daily figures, live options, workers and camera health."""
+"""Tests for the hub: persistence, daily figures, live options, workers and camera health.
+
+The worker pool is the fake of fake_pool.py, except where real processes are
+the point (no worker left after a reload or an unload). A real camera that
+drops and returns under Home Assistant is tested in tests/test_faults.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 import logging
 import os
@@ -12,6 +16,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -30,10 +35,11 @@ from custom_components.openeye.const import (
     SUBENTRY_CAMERA,
 )
 from custom_components.openeye.hub import OpenEyeHub
-from tests.broken_engine import hide_face_models
-from tests.faces import blurred_face_jpeg, one_face_jpeg, write_face_video
+from custom_components.openeye.pipeline.messages import EngineFailed, SourceStatus
+from custom_components.openeye.pipeline.pool import WorkerUnavailableError
+from tests.faces import one_face_jpeg, write_face_video
+from tests.fake_pool import FakePool, one_face, status, still_image
 from tests.helpers import camera_entry, flush_entity_writes
-from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
 
 def _hub(entry: MockConfigEntry) -> OpenEyeHub:
@@ -51,20 +57,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-async def _wait_for(condition: Any, timeout: float = 30.0) -> None:  # noqa: ANN401
-    """Wait until ``condition()`` is truthy while Home Assistant runs."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "the awaited state did not come in time"
-        await asyncio.sleep(0.1)
-
-
 async def test_gallery_survives_a_restart(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    fake_entry: MockConfigEntry,
+    fake_pool: FakePool,
+    hass_storage: dict[str, Any],
 ) -> None:
     """An acknowledged enrollment is in storage at once and loads again after a reload."""
-    hub = _hub(loaded_entry)
+    hub = _hub(fake_entry)
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_analyze_image.return_value = still_image(one_face(0.5))
     result = await hass.services.async_call(
         DOMAIN,
         "enroll_face",
@@ -78,15 +80,22 @@ async def test_gallery_survives_a_restart(
     assert stored["version"] == 1
     [person] = stored["data"]["people"]
     assert person["name"] == "Astronaut"
-    assert len(person["encodings"][0]) == 128
+    assert person["encodings"] == [[0.5] * 128]
     encodings = hub.gallery.people[person["id"]].encodings
 
-    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    first_pool = fake_pool.mock
+    assert await hass.config_entries.async_reload(fake_entry.entry_id)
     await hass.async_block_till_done()
-    reloaded = _hub(loaded_entry)
+    reloaded = _hub(fake_entry)
     assert reloaded is not hub
     assert reloaded.gallery.people[person["id"]].encodings == encodings
     assert hass.states.get("binary_sensor.astronaut_presence") is not None
+    # The new pool's workers know the person from the start.
+    assert fake_pool.mock is not first_pool
+    assert fake_pool.mock is not None
+    fake_pool.mock.async_set_gallery.assert_awaited_once()
+    [known] = fake_pool.mock.async_set_gallery.await_args.args[0].people
+    assert (known.person_id, known.encodings) == (person["id"], ((0.5,) * 128,))
 
 
 def _face_file(hass: HomeAssistant) -> Path:
@@ -103,7 +112,10 @@ def _allowed_folder(media_dir: Path) -> None:
 
 
 async def test_stored_layout_is_migrated_and_checked(
-    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    fake_pool: FakePool,
+    hass_storage: dict[str, Any],
 ) -> None:
     """A file of an older minor layout gains its missing sections; a newer major is refused."""
     hass_storage[f"{DOMAIN}.gallery"] = {
@@ -131,7 +143,10 @@ async def test_stored_layout_is_migrated_and_checked(
 
 
 async def test_counters_reset_at_local_midnight_and_survive_restarts(
-    hass: HomeAssistant, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    fake_pool: FakePool,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Today's figures start again at local midnight and are kept across a restart."""
     await hass.config.async_set_time_zone("Europe/Berlin")
@@ -159,28 +174,29 @@ async def test_counters_reset_at_local_midnight_and_survive_restarts(
 
 
 async def test_options_apply_without_restart(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, fake_entry: MockConfigEntry, fake_pool: FakePool
 ) -> None:
-    """New options reach the workers at once, without reloading the entry."""
-    hub = _hub(loaded_entry)
-    await hass.services.async_call(
-        DOMAIN, "enroll_face", {"name": "A", "image_path": str(_face_file(hass))}, blocking=True
-    )
-    pids = hub.pool.worker_pids
-    assert pids
-    # The blurred photo is the same person at a distance of about 0.47.
-    response = await _scan_file(hass, hub, blurred_face_jpeg())
-    assert response["faces"][0]["person_name"] == "A"
+    """New options reach the same workers at once, without reloading the entry."""
+    hub = _hub(fake_entry)
+    pool = fake_pool.mock
+    assert pool is not None
+    pool.async_set_settings.assert_awaited_once_with(hub.settings)
+    assert hub.settings.tolerance == 0.6
     hass.config_entries.async_update_entry(
-        loaded_entry, options={**loaded_entry.options, CONF_TOLERANCE: 0.3}
+        fake_entry, options={**fake_entry.options, CONF_TOLERANCE: 0.3}
     )
     await hass.async_block_till_done()
-    assert _hub(loaded_entry) is hub
+    assert _hub(fake_entry) is hub
+    assert fake_pool.mock is pool
+    pool.async_start.assert_awaited_once()
     assert hub.settings.tolerance == 0.3
-    assert hub.pool.worker_pids == pids
-    # The worker now compares with the strict tolerance: the blurred face is no match.
-    response = await _scan_file(hass, hub, blurred_face_jpeg())
-    assert response["faces"][0]["person_name"] is None
+    assert pool.async_set_settings.await_count == 2
+    assert pool.async_set_settings.await_args.args[0].tolerance == 0.3
+
+    # Options that do not change the settings are not sent again.
+    hass.config_entries.async_update_entry(fake_entry, options={**fake_entry.options})
+    await hass.async_block_till_done()
+    assert pool.async_set_settings.await_count == 2
 
 
 async def _scan_file(
@@ -215,52 +231,51 @@ async def test_reload_and_unload_leave_no_worker(hass: HomeAssistant, media_dir:
 
 async def test_camera_drop_and_return(
     hass: HomeAssistant,
-    socket_enabled: None,
+    init_integration: MockConfigEntry,
+    fake_pool: FakePool,
     caplog: pytest.LogCaptureFixture,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A camera that stops makes its entities unavailable once, with one log line, and recovers."""
-    server = MjpegServer(astronaut_frames(), fps=10)
-    server.start()
-    try:
-        entry = camera_entry(server.url)
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        hub = _hub(entry)
-        [camera] = hub.cameras.values()
-        await _wait_for(lambda: camera.available)
-        await flush_entity_writes(hass)
-        assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
-        alerts = _subscribe_alerts(hass)
+    hub = _hub(init_integration)
+    camera = hub.cameras["door"]
+    assert camera.available
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
+    alerts = _subscribe_alerts(hass)
 
-        caplog.set_level(logging.INFO, logger="custom_components.openeye")
-        server.stop()
-        await _wait_for(lambda: not camera.available, timeout=20)
-        await flush_entity_writes(hass)
-        assert hass.states.get("binary_sensor.door_motion").state == "unavailable"
-        assert hass.states.get("sensor.door_faces_in_view").state == "unavailable"
-        assert hass.states.get("sensor.door_stream_status").state in ("reconnecting", "failed")
-        assert [a["alert_type"] for a in alerts] == ["camera_down"]
+    caplog.set_level(logging.INFO, logger="custom_components.openeye")
+    # What a worker reports while its camera is gone: reconnecting, again, then failed.
+    fake_pool.emit(
+        status("door", SourceStatus.RECONNECTING, "the connection was refused", "refused"),
+        status("door", SourceStatus.RECONNECTING, "the connection was refused", "refused"),
+        status("door", SourceStatus.FAILED, "the connection was refused", "refused"),
+    )
+    await hass.async_block_till_done()
+    assert not camera.available
+    await flush_entity_writes(hass)
+    assert hass.states.get("binary_sensor.door_motion").state == "unavailable"
+    assert hass.states.get("sensor.door_faces_in_view").state == "unavailable"
+    assert hass.states.get("sensor.door_stream_status").state == "failed"
+    assert [a["alert_type"] for a in alerts] == ["camera_down"]
 
-        # Long failures raise a repair issue.
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=16))
-        await hass.async_block_till_done()
-        issue_id = f"camera_failed_{camera.camera_id}"
-        assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    # Long failures raise a repair issue.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=16))
+    await hass.async_block_till_done()
+    issue_id = "camera_failed_door"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
-        server.start()
-        await _wait_for(lambda: camera.available, timeout=40)
-        await flush_entity_writes(hass)
-        assert hass.states.get("sensor.door_stream_status").state == "streaming"
-        assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
-        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-        went = [r for r in caplog.records if "is unavailable" in r.getMessage()]
-        back = [r for r in caplog.records if "available again" in r.getMessage()]
-        assert len(went) == 1
-        assert len(back) == 1
-        assert await hass.config_entries.async_unload(entry.entry_id)
-    finally:
-        server.stop()
+    fake_pool.streaming("door")
+    await hass.async_block_till_done()
+    assert camera.available
+    await flush_entity_writes(hass)
+    assert hass.states.get("sensor.door_stream_status").state == "streaming"
+    assert hass.states.get("binary_sensor.door_motion").state != "unavailable"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    went = [r for r in caplog.records if "is unavailable" in r.getMessage()]
+    back = [r for r in caplog.records if "available again" in r.getMessage()]
+    assert len(went) == 1
+    assert len(back) == 1
 
 
 def _subscribe_alerts(hass: HomeAssistant) -> list[dict[str, Any]]:
@@ -280,53 +295,58 @@ def _subscribe_alerts(hass: HomeAssistant) -> list[dict[str, Any]]:
 
 
 async def test_camera_added_while_unreachable_recovers(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, socket_enabled: None
+    hass: HomeAssistant, fake_entry: MockConfigEntry, fake_pool: FakePool
 ) -> None:
     """A camera that is down when added does not hold the rest of OpenEye back."""
-    server = MjpegServer(astronaut_frames(), fps=10)
-    server.start()
-    url = server.url
-    server.stop()
-    try:
-        hass.config_entries.async_add_subentry(
-            loaded_entry,
-            ConfigSubentry(
-                data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
-                subentry_type=SUBENTRY_CAMERA,
-                title="Porch",
-                unique_id=url,
-            ),
-        )
-        await hass.async_block_till_done()
-        hub = _hub(loaded_entry)
-        [camera] = hub.cameras.values()
-        await _wait_for(lambda: camera.status.value in ("reconnecting", "failed"))
-        # The rest works: statistics and still images.
-        assert hub.statistics_snapshot()["cameras"][0]["status"] in ("reconnecting", "failed")
-        assert (await _scan_file(hass, hub))["faces"]
-        server.start()
-        await _wait_for(lambda: camera.available, timeout=40)
-    finally:
-        server.stop()
+    url = "http://127.0.0.1:9/video.mjpg"
+    hass.config_entries.async_add_subentry(
+        fake_entry,
+        ConfigSubentry(
+            data={CONF_SOURCE_TYPE: SOURCE_TYPE_URL, CONF_URL: url},
+            subentry_type=SUBENTRY_CAMERA,
+            title="Porch",
+            unique_id=url,
+        ),
+    )
+    await hass.async_block_till_done()
+    hub = _hub(fake_entry)
+    [camera] = hub.cameras.values()
+    assert fake_pool.added_cameras == [camera.camera_id]
+    fake_pool.emit(status(camera.camera_id, SourceStatus.RECONNECTING, "refused", "refused"))
+    await hass.async_block_till_done()
+    assert camera.status is SourceStatus.RECONNECTING
+    # The rest works: statistics and still images.
+    assert hub.statistics_snapshot()["cameras"][0]["status"] == "reconnecting"
+    assert (await _scan_file(hass, hub))["faces"]
+    fake_pool.streaming(camera.camera_id)
+    await hass.async_block_till_done()
+    assert camera.available
+    assert hub.statistics_snapshot()["cameras"][0]["status"] == "streaming"
 
 
 async def test_engine_that_cannot_load_raises_a_repair_issue(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    fake_entry: MockConfigEntry,
+    fake_pool: FakePool,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Model files missing in the worker: a repair issue, and clear errors instead of hangs."""
-    hide_face_models(tmp_path, monkeypatch)
-    hub = _hub(loaded_entry)
-    from homeassistant.exceptions import HomeAssistantError  # noqa: PLC0415
+    hub = _hub(fake_entry)
+    assert fake_pool.mock is not None
+    detail = "the shape predictor is missing"
+    # What the pool does once a worker found that the engine cannot load
+    # (tests/pipeline/test_pool.py): it reports it once and refuses work.
+    fake_pool.mock.async_analyze_image.side_effect = WorkerUnavailableError(
+        f"The face engine cannot load: {detail}"
+    )
+    fake_pool.emit(EngineFailed(detail))
+    await hass.async_block_till_done()
 
     with pytest.raises(HomeAssistantError) as err:
         await _scan_file(hass, hub)
     assert err.value.translation_key == "analysis_failed"
-    await hass.async_block_till_done()
     issue = issue_registry.async_get_issue(DOMAIN, "engine_unavailable")
     assert issue is not None
     assert issue.translation_key == "engine_unavailable"
-    assert hub.engine_error
+    assert issue.translation_placeholders == {"detail": detail}
+    assert hub.engine_error == detail
