@@ -6,6 +6,7 @@ from pathlib import Path
 import warnings
 
 import numpy as np
+from PIL import ImageFile
 import pytest
 
 from custom_components.openeye.pipeline.engine import (
@@ -26,6 +27,12 @@ with warnings.catch_warnings():
     # The reference package's models module imports the deprecated pkg_resources.
     warnings.simplefilter("ignore")
     import face_recognition
+
+# face_recognition turns on Pillow's loading of truncated images for the whole
+# process when it is imported (a module-wide switch). OpenEye's workers never
+# import it and refuse truncated photos; the tests that run after this module
+# in the same process must see Pillow as a worker does.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 PHOTOS = [
     "obama.jpg",
