@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -37,24 +36,15 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import EngineFailed, SourceStatus
 from custom_components.openeye.pipeline.pool import WorkerUnavailableError
-from tests.faces import one_face_jpeg, write_face_video
+from tests.faces import one_face_jpeg
 from tests.fake_pool import FakePool, one_face, status, still_image
-from tests.helpers import camera_entry, flush_entity_writes
+from tests.helpers import flush_entity_writes
 
 
 def _hub(entry: MockConfigEntry) -> OpenEyeHub:
     """Return the entry's hub."""
     hub: OpenEyeHub = entry.runtime_data
     return hub
-
-
-def _alive(pid: int) -> bool:
-    """Return whether a process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 async def test_gallery_survives_a_restart(
@@ -204,29 +194,6 @@ async def _scan_file(
 ) -> dict[str, Any]:
     """Analyse a face photo through the hub's workers."""
     return await gallery_actions.async_scan(hub, data or one_face_jpeg())
-
-
-async def test_reload_and_unload_leave_no_worker(hass: HomeAssistant, media_dir: Path) -> None:
-    """Reloading replaces the workers; unloading stops them; none is left behind."""
-    video = media_dir / "door.mp4"
-    write_face_video(str(video))
-    entry = camera_entry(str(video))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    first = _hub(entry).pool.worker_pids
-    assert first
-    assert all(_alive(pid) for pid in first)
-    for _ in range(3):
-        assert await hass.config_entries.async_reload(entry.entry_id)
-    current = _hub(entry).pool.worker_pids
-    assert current
-    assert not set(current) & set(first)
-    assert not any(_alive(pid) for pid in first)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert not any(_alive(pid) for pid in current)
-    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
-    assert not set(map(int, children)) & set(current)
 
 
 async def test_camera_drop_and_return(
