@@ -1,4 +1,9 @@
-"""Tests for cameras fed by snapshots of a Home Assistant camera entity."""
+"""Tests for cameras fed by snapshots of a Home Assistant camera entity.
+
+The worker pool is the fake of fake_pool.py: what these tests watch is the
+feed in Home Assistant (polling, back-off, status, stopping) and what it
+hands the pool; a worker analysing pushed images is the pipeline's test.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from custom_components.openeye.const import (
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import SourceStatus
 from tests.faces import one_face_jpeg
+from tests.fake_pool import FakePool
 from tests.helpers import flush_entity_writes, setup_test_cameras
 
 
@@ -40,9 +46,10 @@ async def _wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> None
         await asyncio.sleep(0.05)
 
 
-async def test_snapshot_camera_fails_and_recovers(
+async def test_snapshot_camera_fails_and_recovers(  # noqa: PLR0917 - pytest fixtures
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    fake_entry: MockConfigEntry,
+    fake_pool: FakePool,
     face_camera: str,
     media_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -52,7 +59,7 @@ async def test_snapshot_camera_fails_and_recovers(
     monkeypatch.setattr(camera_feed, "BACKOFF_INITIAL", 0.02)
     monkeypatch.setattr(camera_feed, "BACKOFF_MAX", 0.1)
     statuses: list[SourceStatus] = []
-    hub: OpenEyeHub = loaded_entry.runtime_data
+    hub: OpenEyeHub = fake_entry.runtime_data
     original = hub.health.set_status
 
     def _record(
@@ -63,7 +70,7 @@ async def test_snapshot_camera_fails_and_recovers(
 
     monkeypatch.setattr(hub.health, "set_status", _record)
     hass.config_entries.async_add_subentry(
-        loaded_entry,
+        fake_entry,
         ConfigSubentry(
             data={CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY, CONF_CAMERA_ENTITY_ID: face_camera},
             subentry_type=SUBENTRY_CAMERA,
@@ -74,7 +81,10 @@ async def test_snapshot_camera_fails_and_recovers(
     await hass.async_block_till_done()
     [camera] = hub.cameras.values()
     await _wait_for(lambda: camera.available)
-    assert hub.pool.worker_of(camera.camera_id) is not None
+    # A snapshot-fed camera is added to the pool without a source of its own.
+    assert fake_pool.added_cameras == [camera.camera_id]
+    assert fake_pool.mock is not None
+    assert fake_pool.mock.async_add_camera.await_args.args[1] is None
 
     image = media_dir / "face.jpg"
     image.unlink()
@@ -92,17 +102,17 @@ async def test_snapshot_camera_fails_and_recovers(
     # Changing the detection rate changes how often snapshots are taken, live:
     # the snapshots pushed to the workers come five a second, then two.
     pushed: list[float] = []
-    push = hub.pool.async_push_image
 
     async def _record_push(camera_id: str, data: bytes, timestamp: float) -> None:
+        assert camera_id == camera.camera_id
+        assert data == one_face_jpeg()
         pushed.append(time.monotonic())
-        await push(camera_id, data, timestamp)
 
-    monkeypatch.setattr(hub.pool, "async_push_image", _record_push)
+    fake_pool.mock.async_push_image.side_effect = _record_push
     await _wait_for(lambda: len(pushed) >= 4)
     fast = [b - a for a, b in itertools.pairwise(pushed)]
     hass.config_entries.async_update_entry(
-        loaded_entry, options={**loaded_entry.options, "detection_rate": 2.0}
+        fake_entry, options={**fake_entry.options, "detection_rate": 2.0}
     )
     await hass.async_block_till_done()
     # The snapshot awaited when the option changes still follows the old interval.
@@ -137,7 +147,7 @@ class _HangingCamera(Camera):
 
 
 async def test_unload_while_a_snapshot_hangs(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, fake_entry: MockConfigEntry
 ) -> None:
     """Unloading stops a feed that waits for a snapshot.
 
@@ -147,7 +157,7 @@ async def test_unload_while_a_snapshot_hangs(
     camera = _HangingCamera()
     await setup_test_cameras(hass, "hanging", [camera])
     hass.config_entries.async_add_subentry(
-        loaded_entry,
+        fake_entry,
         ConfigSubentry(
             data={CONF_SOURCE_TYPE: SOURCE_TYPE_ENTITY, CONF_CAMERA_ENTITY_ID: "camera.hanging"},
             subentry_type=SUBENTRY_CAMERA,
@@ -158,4 +168,4 @@ async def test_unload_while_a_snapshot_hangs(
     await hass.async_block_till_done()
     await asyncio.wait_for(camera.asked.wait(), 10)
     async with asyncio.timeout(15):
-        assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+        assert await hass.config_entries.async_unload(fake_entry.entry_id)
