@@ -343,7 +343,11 @@ async def test_a_killed_worker_is_restarted_with_its_cameras(
 
     A worker that dies again soon after its start waits twice as long before the next.
     """
-    pool = WorkerPool(results, max_workers=1, restart_backoff=(0.2, 5.0))
+    # A worker that has run for the longest back-off counts as healthy again
+    # and restarts after the shortest: 60 s, so that the second death below
+    # is "soon after its start" even on a busy machine, where naming the face
+    # in the looping video may take many seconds.
+    pool = WorkerPool(results, max_workers=1, restart_backoff=(0.2, 60.0))
     try:
         await pool.async_set_settings(AnalysisSettings(figures_interval=0.5))
         await pool.async_set_gallery(face_media.gallery)
