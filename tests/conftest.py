@@ -173,17 +173,12 @@ def fake_pool() -> Iterator[FakePool]:
 
 
 @pytest.fixture
-async def fake_entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry, fake_pool: FakePool
-) -> AsyncGenerator[MockConfigEntry]:
-    """Set OpenEye up with the fake pool and no camera, for tests that add their own."""
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.LOADED
-    yield config_entry
-    if config_entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(config_entry.entry_id)
-        await hass.async_block_till_done()
+async def fake_entry(fake_pool: FakePool, loaded_entry: MockConfigEntry) -> MockConfigEntry:
+    """Return OpenEye set up with the fake pool and no camera, for tests that add their own.
+
+    ``fake_pool`` comes first, so that its pool is in place when ``loaded_entry`` sets up.
+    """
+    return loaded_entry
 
 
 @pytest.fixture

@@ -42,6 +42,15 @@ from tests.fake_pool import FakePool, detected, lost, recognized, status, unknow
 from tests.helpers import flush_entity_writes
 
 
+async def _teach_astro(hass: HomeAssistant, media_dir: Path) -> None:
+    """Teach "Astro" through the action; the fake pool finds one face in any image."""
+    photo = media_dir / "astro.jpg"
+    photo.write_bytes(b"\xff\xd8 any bytes")
+    await hass.services.async_call(
+        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(photo)}, blocking=True
+    )
+
+
 def _person(hub: OpenEyeHub, person_id: str = "p1", name: str = "Eileen") -> Person:
     """Put a person straight into the gallery, as an enrollment would."""
     person = Person(person_id, name, [[0.0] * 128], b"\xff\xd8", dt_util.utcnow())
@@ -249,11 +258,7 @@ async def test_presence_ends_after_the_presence_time(
     media_dir: Path,
 ) -> None:
     """A person taught through the service is present for the presence time after a sighting."""
-    photo = media_dir / "astro.jpg"
-    photo.write_bytes(b"\xff\xd8 the fake pool finds one face in any image")
-    await hass.services.async_call(
-        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(photo)}, blocking=True
-    )
+    await _teach_astro(hass, media_dir)
     hub: OpenEyeHub = init_integration.runtime_data
     [person] = hub.gallery.people.values()
     await flush_entity_writes(hass)
@@ -287,11 +292,7 @@ async def test_a_visit_goes_on_across_a_restart(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A person still in view when OpenEye restarts is the same visit, not a second one."""
-    photo = media_dir / "astro.jpg"
-    photo.write_bytes(b"\xff\xd8 the fake pool finds one face in any image")
-    await hass.services.async_call(
-        DOMAIN, "enroll_face", {"name": "Astro", "image_path": str(photo)}, blocking=True
-    )
+    await _teach_astro(hass, media_dir)
     hub: OpenEyeHub = init_integration.runtime_data
     [person] = hub.gallery.people.values()
     events = async_capture_events(hass, EVENT_FACE_RECOGNIZED)
