@@ -143,7 +143,7 @@ describe("registration", () => {
     const card = document.createElement("openeye-card");
     assert.throws(() => card.setConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
     card.setConfig({ type: "custom:openeye-card", show_feed: false });
-    assert.equal(card.getCardSize(), 6);
+    assert.equal(card.getCardSize(), 8);
   });
 });
 
@@ -152,10 +152,10 @@ describe("the card, Live", () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card", camera_ids: [FRONT] }, hass);
     assert.equal(hass.connection.subscriptions.length, 1);
-    // The three pushes the card shows, named so that others (camera_figures) stay away.
+    // The pushes the card shows, named so that others (camera_figures) stay away.
     assert.deepEqual(hass.connection.subscriptions[0].message, {
       type: "openeye/subscribe",
-      event_types: ["statistics_update", "camera_event", "alert"],
+      event_types: ["statistics_update", "camera_event", "alert", "past_named"],
       camera_ids: [FRONT],
     });
     // The library's default: it sets the subscription up again after a reconnect.
@@ -343,7 +343,8 @@ describe("the card, Polling", () => {
     assert.equal($(card, "openeye-status").textContent, "Polling");
     assert.equal($(card, "openeye-status").dataset.status, "polling");
     assert.match($(card, "openeye-status-hint").textContent, /Too many live OpenEye views/);
-    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/statistics"]);
+    // The strangers are read once, whatever the subscription does.
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/strangers/list", "openeye/statistics"]);
     assert.equal($(card, "openeye-counter-known-people").textContent, "2");
     // The camera filter applies to polled statistics too.
     assert.deepEqual($$(card, "openeye-camera").map((c) => c.dataset.cameraId), [GARAGE]);
@@ -392,11 +393,11 @@ describe("teaching (administrators only)", () => {
 
   it("is absent for other users, with no admin call made", async () => {
     const hass = fakeHass({ admin: false, ws: { "openeye/people/list": people, "openeye/unknown/list": unknown } });
-    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const card = await mount({ type: "custom:openeye-card", show_strangers: false }, hass);
     await flush();
     runFrames();
     assert.equal($(card, "openeye-teach"), null);
-    assert.equal(card.shadowRoot.querySelector("input, select, button"), null);
+    assert.equal(card.shadowRoot.querySelector("input, select, button") === null, true);
     assert.deepEqual(hass.calls, []);
     card.remove();
   });
@@ -526,6 +527,7 @@ describe("the editor (Home Assistant's form)", () => {
       "show_last_recognition",
       "show_cameras",
       "show_feed",
+      "show_strangers",
       "show_teach",
       "feed_size",
       "feed_event_types",
@@ -535,7 +537,7 @@ describe("the editor (Home Assistant's form)", () => {
       if (!BUILT_IN.has(type)) assert.ok(customElements.get(`ha-selector-${type}`), `ha-selector-${type} is defined`);
     }
     // An absent switch shows its default: every part is shown.
-    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true]);
+    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true, true]);
     assert.deepEqual(schema.find((item) => item.name === "feed_size").selector.number, { min: 1, max: 100, step: 1, mode: "box" });
     assert.equal(schema.find((item) => item.name === "feed_size").default, 20);
   });
@@ -606,14 +608,19 @@ describe("the editor (Home Assistant's form)", () => {
     const hass = fakeHass();
     const { element, changes, boxes } = await selector("openeye_feed_event_types", { hass });
     const ticked = () => boxes().filter((b) => b.checked).map((b) => b.dataset.testid);
-    assert.deepEqual(ticked(), ["openeye-editor-event-face-recognized", "openeye-editor-event-unknown-face", "openeye-editor-event-alert"]);
+    assert.deepEqual(ticked(), [
+      "openeye-editor-event-face-recognized",
+      "openeye-editor-event-unknown-face",
+      "openeye-editor-event-alert",
+      "openeye-editor-event-past-named",
+    ]);
     const detected = element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]');
     detected.click();
-    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"]]);
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert", "past_named"]]);
     // The same box is kept (and with it the keyboard focus) when the value comes back.
     assert.equal(element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]'), detected);
     detected.click();
-    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"], undefined]);
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert", "past_named"], undefined]);
     assert.equal(element.shadowRoot.querySelector(".label").textContent, "Label");
     element.remove();
   });
