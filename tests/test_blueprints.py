@@ -26,7 +26,7 @@ from custom_components.openeye.const import DOMAIN, bus_event
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "openeye"
 
 
-def _unknown_face(**data: Any) -> dict[str, Any]:
+def _unknown_face(**data: object) -> dict[str, object]:
     """Return an ``openeye_unknown_face`` event's data, with the given fields changed."""
     return {
         "camera_id": "door",
