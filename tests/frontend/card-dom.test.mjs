@@ -2,7 +2,7 @@
 // run `npm ci` once, then `node --test tests/frontend/`). The connection,
 // callWS and animation frames are fakes that the tests drive.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it, mock } from "node:test";
 
 import { Window } from "happy-dom";
 
@@ -143,7 +143,7 @@ describe("registration", () => {
     const card = document.createElement("openeye-card");
     assert.throws(() => card.setConfig({ type: "custom:openeye-card", feed_size: 0 }), /feed_size/);
     card.setConfig({ type: "custom:openeye-card", show_feed: false });
-    assert.equal(card.getCardSize(), 6);
+    assert.equal(card.getCardSize(), 8);
   });
 });
 
@@ -152,10 +152,10 @@ describe("the card, Live", () => {
     const hass = fakeHass();
     const card = await mount({ type: "custom:openeye-card", camera_ids: [FRONT] }, hass);
     assert.equal(hass.connection.subscriptions.length, 1);
-    // The three pushes the card shows, named so that others (camera_figures) stay away.
+    // The pushes the card shows, named so that others (camera_figures) stay away.
     assert.deepEqual(hass.connection.subscriptions[0].message, {
       type: "openeye/subscribe",
-      event_types: ["statistics_update", "camera_event", "alert"],
+      event_types: ["statistics_update", "camera_event", "alert", "past_named"],
       camera_ids: [FRONT],
     });
     // The library's default: it sets the subscription up again after a reconnect.
@@ -343,7 +343,8 @@ describe("the card, Polling", () => {
     assert.equal($(card, "openeye-status").textContent, "Polling");
     assert.equal($(card, "openeye-status").dataset.status, "polling");
     assert.match($(card, "openeye-status-hint").textContent, /Too many live OpenEye views/);
-    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/statistics"]);
+    // The strangers are read once, whatever the subscription does.
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/strangers/list", "openeye/statistics"]);
     assert.equal($(card, "openeye-counter-known-people").textContent, "2");
     // The camera filter applies to polled statistics too.
     assert.deepEqual($$(card, "openeye-camera").map((c) => c.dataset.cameraId), [GARAGE]);
@@ -392,11 +393,11 @@ describe("teaching (administrators only)", () => {
 
   it("is absent for other users, with no admin call made", async () => {
     const hass = fakeHass({ admin: false, ws: { "openeye/people/list": people, "openeye/unknown/list": unknown } });
-    const card = await mount({ type: "custom:openeye-card" }, hass);
+    const card = await mount({ type: "custom:openeye-card", show_strangers: false }, hass);
     await flush();
     runFrames();
     assert.equal($(card, "openeye-teach"), null);
-    assert.equal(card.shadowRoot.querySelector("input, select, button"), null);
+    assert.equal(card.shadowRoot.querySelector("input, select, button") === null, true);
     assert.deepEqual(hass.calls, []);
     card.remove();
   });
@@ -526,6 +527,7 @@ describe("the editor (Home Assistant's form)", () => {
       "show_last_recognition",
       "show_cameras",
       "show_feed",
+      "show_strangers",
       "show_teach",
       "feed_size",
       "feed_event_types",
@@ -535,7 +537,7 @@ describe("the editor (Home Assistant's form)", () => {
       if (!BUILT_IN.has(type)) assert.ok(customElements.get(`ha-selector-${type}`), `ha-selector-${type} is defined`);
     }
     // An absent switch shows its default: every part is shown.
-    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true]);
+    assert.deepEqual(schema.filter((item) => item.name.startsWith("show_")).map((item) => item.default), [true, true, true, true, true, true]);
     assert.deepEqual(schema.find((item) => item.name === "feed_size").selector.number, { min: 1, max: 100, step: 1, mode: "box" });
     assert.equal(schema.find((item) => item.name === "feed_size").default, 20);
   });
@@ -606,15 +608,362 @@ describe("the editor (Home Assistant's form)", () => {
     const hass = fakeHass();
     const { element, changes, boxes } = await selector("openeye_feed_event_types", { hass });
     const ticked = () => boxes().filter((b) => b.checked).map((b) => b.dataset.testid);
-    assert.deepEqual(ticked(), ["openeye-editor-event-face-recognized", "openeye-editor-event-unknown-face", "openeye-editor-event-alert"]);
+    assert.deepEqual(ticked(), [
+      "openeye-editor-event-face-recognized",
+      "openeye-editor-event-unknown-face",
+      "openeye-editor-event-alert",
+      "openeye-editor-event-past-named",
+    ]);
     const detected = element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]');
     detected.click();
-    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"]]);
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert", "past_named"]]);
     // The same box is kept (and with it the keyboard focus) when the value comes back.
     assert.equal(element.shadowRoot.querySelector('[data-testid="openeye-editor-event-face-detected"]'), detected);
     detected.click();
-    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert"], undefined]);
+    assert.deepEqual(changes, [["face_detected", "face_recognized", "unknown_face", "alert", "past_named"], undefined]);
     assert.equal(element.shadowRoot.querySelector(".label").textContent, "Label");
     element.remove();
+  });
+});
+
+describe("strangers, corrections and teaching from a photo (issue 12)", () => {
+  const people = {
+    people: [{ person_id: "p1", name: "Ada", person_entity_id: null, encodings: 2, created: "2026-01-01T00:00:00Z", last_seen: null, thumbnail: "/9j/AA" }],
+  };
+  const strangers = () => ({
+    strangers: [
+      {
+        stranger_id: "s3",
+        label: "Unknown 3",
+        first_seen: new Date(Date.now() - 3 * 86400000).toISOString(),
+        last_seen: new Date(Date.now() - 5 * 60000).toISOString(),
+        visits: 3,
+        cameras: [{ camera_id: FRONT, camera_name: "Front door" }, { camera_id: GARAGE, camera_name: "Garage" }],
+        face_ids: ["u1", "u2", "u3"],
+        thumbnail: "/9j/CC",
+      },
+    ],
+  });
+  const recognition = (recognitionId = "r1", name = "Ada") => ({
+    type: "camera_event",
+    event_type: "face_recognized",
+    camera: { camera_id: FRONT, name: "Front door" },
+    timestamp: new Date().toISOString(),
+    data: { person_id: "p1", person_name: name, confidence: 0.7, recognition_id: recognitionId },
+  });
+  const unknownFace = () => ({
+    type: "camera_event",
+    event_type: "unknown_face",
+    camera: { camera_id: FRONT, name: "Front door" },
+    timestamp: new Date().toISOString(),
+    data: { unknown_face_id: "u9", alert: true, stranger_id: "s3", stranger_label: "Unknown 3", stranger_visits: 4, stranger_cameras: ["Front door"] },
+  });
+  const inside = (node, testid) => node.querySelector(`[data-testid="${testid}"]`);
+  const typesCalled = (hass, type) => hass.calls.filter((c) => c.type === type);
+
+  it("shows every user the strangers, with label, visits, cameras, last seen and thumbnail, and only admins their controls", async () => {
+    const hass = fakeHass({ admin: false, ws: { "openeye/strangers/list": strangers() } });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    const item = $(card, "openeye-stranger");
+    assert.equal(item.dataset.strangerId, "s3");
+    assert.equal(inside(item, "openeye-stranger-label").textContent, "Unknown 3");
+    assert.equal(inside(item, "openeye-stranger-meta").textContent, "3 visits · Front door, Garage · last seen 5 minutes ago");
+    assert.equal(inside(item, "openeye-stranger-image").getAttribute("src"), "data:image/jpeg;base64,/9j/CC");
+    // Only the refresh button: nothing that names, deletes or corrects.
+    assert.deepEqual($$(card, "openeye-strangers-refresh").length, 1);
+    assert.equal(card.shadowRoot.querySelector("input, select"), null);
+    assert.deepEqual(card.shadowRoot.querySelectorAll("button").length, 1);
+    assert.deepEqual(hass.calls.map((c) => c.type), ["openeye/strangers/list"]);
+    // A recognition in the feed has no "not this person" either.
+    push(hass, recognition());
+    runFrames();
+    assert.equal($(card, "openeye-feed-not-this-person"), null);
+    assert.equal($(card, "openeye-teach"), null);
+    card.remove();
+  });
+
+  it("reads the strangers again when an unknown face is pushed", async () => {
+    const hass = fakeHass({ admin: false, ws: { "openeye/strangers/list": strangers() } });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    assert.equal(typesCalled(hass, "openeye/strangers/list").length, 1);
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      push(hass, unknownFace());
+      push(hass, unknownFace());
+      mock.timers.tick(1999);
+      assert.equal(typesCalled(hass, "openeye/strangers/list").length, 1);
+      mock.timers.tick(1);
+    } finally {
+      mock.timers.reset();
+    }
+    await flush();
+    // A burst of pushes is one reload.
+    assert.equal(typesCalled(hass, "openeye/strangers/list").length, 2);
+    card.remove();
+  });
+
+  it("lets an admin name a stranger, keeps the typed name on a refusal, and removes the stranger once named", async () => {
+    let refuse = true;
+    const ws = {
+      "openeye/strangers/list": strangers(),
+      "openeye/people/list": people,
+      "openeye/unknown/list": { unknown_faces: [] },
+      "openeye/strangers/assign": (msg) => {
+        if (refuse) throw { code: "name_too_long", message: "A name has at most 100 characters." };
+        return { person_id: "p2", name: msg.name, faces_taught: 3, past_named: { sightings: 2, cameras: ["Front door"] } };
+      },
+    };
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    runFrames();
+    const item = $(card, "openeye-stranger");
+    assert.deepEqual([...inside(item, "openeye-stranger-person").options].map((o) => o.value), ["", "p1"]);
+    const name = inside(item, "openeye-stranger-name");
+    name.value = "Grace";
+    inside(item, "openeye-stranger-assign").click();
+    await flush();
+    assert.deepEqual(typesCalled(hass, "openeye/strangers/assign"), [{ type: "openeye/strangers/assign", stranger_id: "s3", name: "Grace" }]);
+    const error = inside(item, "openeye-stranger-error");
+    assert.equal(error.hidden, false);
+    assert.equal(error.textContent, "A name has at most 100 characters.");
+    assert.equal(name.value, "Grace");
+    assert.equal(name.disabled, false);
+
+    refuse = false;
+    ws["openeye/strangers/list"] = { strangers: [] };
+    inside(item, "openeye-stranger-assign").click();
+    await flush();
+    runFrames();
+    assert.equal($(card, "openeye-stranger"), null);
+    assert.equal($(card, "openeye-strangers-notice").textContent, "Unknown 3 is now Grace");
+    card.remove();
+  });
+
+  it("gives a stranger to an existing person, and deletes one only after confirmation", async () => {
+    const ws = {
+      "openeye/strangers/list": strangers(),
+      "openeye/people/list": people,
+      "openeye/strangers/assign": { person_id: "p1", name: "Ada", faces_taught: 2, past_named: { sightings: 0, cameras: [] } },
+      "openeye/strangers/delete": (msg) => ({ stranger_id: msg.stranger_id }),
+    };
+    // Without the teaching part the people are still read for the choice.
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card", show_teach: false }, hass);
+    await flush();
+    runFrames();
+    const item = $(card, "openeye-stranger");
+    const select = inside(item, "openeye-stranger-person");
+    select.value = "p1";
+    select.dispatchEvent(new Event("change"));
+    assert.equal(inside(item, "openeye-stranger-name").disabled, true);
+    inside(item, "openeye-stranger-delete").click();
+    assert.equal(inside(item, "openeye-stranger-delete-question").textContent, "Delete Unknown 3 and the faces kept of them?");
+    inside(item, "openeye-stranger-delete-cancel").click();
+    assert.equal(typesCalled(hass, "openeye/strangers/delete").length, 0);
+    inside(item, "openeye-stranger-assign").click();
+    await flush();
+    assert.deepEqual(typesCalled(hass, "openeye/strangers/assign"), [{ type: "openeye/strangers/assign", stranger_id: "s3", person_id: "p1" }]);
+
+    runFrames();
+    const again = $(card, "openeye-stranger");
+    inside(again, "openeye-stranger-delete").click();
+    inside(again, "openeye-stranger-delete-confirm").click();
+    await flush();
+    assert.deepEqual(typesCalled(hass, "openeye/strangers/delete"), [{ type: "openeye/strangers/delete", stranger_id: "s3" }]);
+    card.remove();
+  });
+
+  it("asks before 'not this person', sends the recognition's id, and marks the entry withdrawn", async () => {
+    let refuse = true;
+    const ws = {
+      "openeye/strangers/list": { strangers: [] },
+      "openeye/people/list": people,
+      "openeye/unknown/list": { unknown_faces: [] },
+      "openeye/recognitions/correct": (msg) => {
+        if (refuse) throw { code: "unknown_recognition", message: "No recognition abc is kept." };
+        return { recognition_id: msg.recognition_id, person_id: "p1", unknown_id: "u5", stranger_id: "s4" };
+      },
+    };
+    const hass = fakeHass({ admin: true, ws });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    push(hass, recognition("r1"));
+    const old = recognition("r0");
+    delete old.data.recognition_id;
+    push(hass, old);
+    runFrames();
+    const [newest, first] = $$(card, "openeye-feed-item");
+    // An older OpenEye's recognition has no id, and so no control.
+    assert.equal(inside(newest, "openeye-feed-not-this-person"), null);
+    assert.equal(first.dataset.recognitionId, "r1");
+    inside(first, "openeye-feed-not-this-person").click();
+    assert.equal(inside(first, "openeye-feed-not-this-person-question").textContent, "Was this not Ada? OpenEye will not name this face Ada again.");
+    inside(first, "openeye-feed-not-this-person-cancel").click();
+    assert.equal(typesCalled(hass, "openeye/recognitions/correct").length, 0);
+
+    inside(first, "openeye-feed-not-this-person").click();
+    inside(first, "openeye-feed-not-this-person-confirm").click();
+    await flush();
+    assert.deepEqual(typesCalled(hass, "openeye/recognitions/correct"), [{ type: "openeye/recognitions/correct", recognition_id: "r1" }]);
+    assert.equal(inside(first, "openeye-feed-correct-error").textContent, "This recognition is no longer kept or was already corrected.");
+    assert.equal(first.dataset.withdrawn, undefined);
+
+    refuse = false;
+    inside(first, "openeye-feed-not-this-person-confirm").click();
+    await flush();
+    runFrames();
+    assert.equal(first.dataset.withdrawn, "true");
+    assert.equal(inside(first, "openeye-feed-withdrawn").hidden, false);
+    assert.equal(inside(first, "openeye-feed-not-this-person").closest("[hidden]") !== null, true);
+    card.remove();
+  });
+
+  it("marks a recognition withdrawn when the push says so, and lists past sightings named", async () => {
+    const hass = fakeHass({ admin: false, ws: { "openeye/strangers/list": { strangers: [] } } });
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    await flush();
+    push(hass, recognition("r7", "Bo"));
+    runFrames();
+    const entry = $(card, "openeye-feed-item");
+    assert.equal(inside(entry, "openeye-feed-withdrawn").hidden, true);
+    push(hass, {
+      type: "camera_event",
+      event_type: "recognition_withdrawn",
+      camera: { camera_id: FRONT, name: "Front door" },
+      timestamp: new Date().toISOString(),
+      data: { recognition_id: "r7", person_id: "p1", person_name: "Bo", camera_id: FRONT, camera_name: "Front door" },
+    });
+    runFrames();
+    assert.equal(entry.dataset.withdrawn, "true");
+    assert.equal(inside(entry, "openeye-feed-withdrawn").textContent, "Withdrawn");
+
+    push(hass, { type: "past_named", data: { person_id: "p9", person_name: "Alice", sightings: 3, cameras: ["Door", "Yard"], last_seen: null } });
+    runFrames();
+    const named = $(card, "openeye-feed-item");
+    assert.equal(named.dataset.eventType, "past_named");
+    assert.equal(inside(named, "openeye-feed-text").textContent, "Alice: 3 earlier sightings named (Door, Yard)");
+    card.remove();
+  });
+
+  it("subscribes again without past_named when OpenEye does not know that push", async () => {
+    const hass = fakeHass();
+    hass.connection.answer = "manual";
+    const card = await mount({ type: "custom:openeye-card" }, hass);
+    hass.connection.answerNext({ code: "invalid_format", message: "value must be one of ..." });
+    await flush();
+    hass.connection.answerNext(null);
+    await flush();
+    runFrames();
+    assert.deepEqual(hass.connection.subscriptions.map((s) => s.message.event_types.length), [4, 3]);
+    assert.equal($(card, "openeye-status").dataset.status, "live");
+    card.remove();
+  });
+
+  describe("teaching from a photo", () => {
+    const ws = (enroll) => ({
+      "openeye/strangers/list": { strangers: [] },
+      "openeye/people/list": people,
+      "openeye/unknown/list": { unknown_faces: [] },
+      "openeye/people/enroll": enroll,
+    });
+    const choose = (input, file) => Object.defineProperty(input, "files", { value: file ? [file] : [], configurable: true });
+
+    it("sends a chosen photo as base64 for a new person, shows the server's refusal and keeps what was typed", async () => {
+      let refuse = true;
+      const hass = fakeHass({
+        admin: true,
+        ws: ws((msg) => {
+          if (refuse) throw { code: "several_faces", message: "Found 2 faces." };
+          return { person_id: "p2", name: msg.name, created: true };
+        }),
+      });
+      const card = await mount({ type: "custom:openeye-card" }, hass);
+      await flush();
+      runFrames();
+      const form = $(card, "openeye-photo-form");
+      const name = inside(form, "openeye-photo-name");
+      const file = inside(form, "openeye-photo-file");
+      // Nothing chosen: refused by the card, nothing sent.
+      name.value = "Grace";
+      inside(form, "openeye-photo-submit").click();
+      await flush();
+      assert.equal($(card, "openeye-photo-error").textContent, "Choose a photo or a camera.");
+      assert.equal(typesCalled(hass, "openeye/people/enroll").length, 0);
+
+      choose(file, new File([new Uint8Array([0xff, 0xd8, 0xff, 0xe0])], "grace.jpg", { type: "image/jpeg" }));
+      inside(form, "openeye-photo-submit").click();
+      await flush();
+      assert.deepEqual(typesCalled(hass, "openeye/people/enroll"), [{ type: "openeye/people/enroll", name: "Grace", image: "/9j/4A==" }]);
+      assert.equal($(card, "openeye-photo-error").hidden, false);
+      assert.equal($(card, "openeye-photo-error").textContent, "Several faces were found; use a picture with one face.");
+      assert.equal(name.value, "Grace");
+      assert.equal(file.files.length, 1);
+
+      refuse = false;
+      inside(form, "openeye-photo-submit").click();
+      await flush();
+      assert.equal($(card, "openeye-photo-error").hidden, true);
+      assert.equal($(card, "openeye-photo-notice").textContent, "Grace was taught from the picture");
+      assert.equal(name.value, "");
+      card.remove();
+    });
+
+    it("refuses a photo too large before reading or sending it", async () => {
+      const hass = fakeHass({ admin: true, language: "fr", ws: ws({}) });
+      const card = await mount({ type: "custom:openeye-card" }, hass);
+      await flush();
+      runFrames();
+      const form = $(card, "openeye-photo-form");
+      inside(form, "openeye-photo-name").value = "Grace";
+      let read = false;
+      choose(inside(form, "openeye-photo-file"), {
+        size: 3 * 1000 * 1000 + 1,
+        type: "image/jpeg",
+        arrayBuffer: async () => {
+          read = true;
+          return new ArrayBuffer(0);
+        },
+      });
+      inside(form, "openeye-photo-submit").click();
+      await flush();
+      assert.equal($(card, "openeye-photo-error").textContent, "L’image est trop grande.");
+      assert.equal(read, false);
+      assert.equal(typesCalled(hass, "openeye/people/enroll").length, 0);
+      card.remove();
+    });
+
+    it("takes a camera's current frame for an existing person", async () => {
+      const hass = fakeHass({ admin: true, ws: ws({ person_id: "p1", name: "Ada", created: false }) });
+      hass.states = { "camera.front_door": { state: "idle", attributes: { friendly_name: "Front door" } } };
+      const card = await mount({ type: "custom:openeye-card" }, hass);
+      await flush();
+      runFrames();
+      const form = $(card, "openeye-photo-form");
+      const source = inside(form, "openeye-photo-source");
+      assert.deepEqual([...source.options].map((o) => [o.value, o.textContent]), [["", "A photo file"], ["camera.front_door", "Current frame of Front door"]]);
+      source.value = "camera.front_door";
+      source.dispatchEvent(new Event("change"));
+      assert.equal(inside(form, "openeye-photo-file").closest("label").hidden, true);
+      const person = inside(form, "openeye-photo-person");
+      person.value = "p1";
+      person.dispatchEvent(new Event("change"));
+      inside(form, "openeye-photo-submit").click();
+      await flush();
+      assert.deepEqual(typesCalled(hass, "openeye/people/enroll"), [{ type: "openeye/people/enroll", person_id: "p1", camera_entity_id: "camera.front_door" }]);
+      assert.equal($(card, "openeye-photo-notice").textContent, "Ada was taught from the picture");
+      card.remove();
+    });
+
+    it("is not there for other users", async () => {
+      const hass = fakeHass({ admin: false, ws: ws({}) });
+      const card = await mount({ type: "custom:openeye-card" }, hass);
+      await flush();
+      assert.equal($(card, "openeye-photo-form"), null);
+      card.remove();
+    });
   });
 });

@@ -117,9 +117,10 @@ describe("validateConfig", () => {
       show_last_recognition: true,
       show_cameras: true,
       show_feed: true,
+      show_strangers: true,
       show_teach: true,
       feed_size: 20,
-      feed_event_types: ["face_recognized", "unknown_face", "alert"],
+      feed_event_types: ["face_recognized", "unknown_face", "alert", "past_named"],
     });
   });
 
@@ -171,8 +172,10 @@ describe("subscribeRequest", () => {
   it("asks for the three pushes the card shows, and for its cameras only when it has some", () => {
     assert.deepEqual(subscribeRequest(ALL), {
       type: "openeye/subscribe",
-      event_types: ["statistics_update", "camera_event", "alert"],
+      event_types: ["statistics_update", "camera_event", "alert", "past_named"],
     });
+    // What every OpenEye knows, for one that refuses past_named.
+    assert.deepEqual(subscribeRequest(ALL, { legacy: true }).event_types, ["statistics_update", "camera_event", "alert"]);
     assert.deepEqual(subscribeRequest(FRONT_ONLY).camera_ids, [FRONT]);
     assert.equal(subscribeRequest(ALL).event_types.includes("camera_figures"), false);
   });
@@ -180,9 +183,9 @@ describe("subscribeRequest", () => {
 
 describe("cardSize", () => {
   it("grows with the parts shown", () => {
-    assert.equal(cardSize(ALL), 9);
+    assert.equal(cardSize(ALL), 11);
     assert.equal(
-      cardSize(validateConfig({ show_feed: false, show_cameras: false, show_last_recognition: false })),
+      cardSize(validateConfig({ show_feed: false, show_cameras: false, show_last_recognition: false, show_strangers: false })),
       2,
     );
   });
@@ -205,10 +208,10 @@ describe("editor toggles", () => {
 
   it("toggles feed event types from the defaults, leaving no list when the defaults come back", () => {
     const withDetected = toggleFeedEventType(undefined, "face_detected", true);
-    assert.deepEqual(withDetected, ["face_detected", "face_recognized", "unknown_face", "alert"]);
+    assert.deepEqual(withDetected, ["face_detected", "face_recognized", "unknown_face", "alert", "past_named"]);
     assert.equal(toggleFeedEventType(withDetected, "face_detected", false), undefined);
     const withMotion = toggleFeedEventType(undefined, "motion_detected", true);
-    assert.deepEqual(withMotion, ["face_recognized", "unknown_face", "motion_detected", "alert"]);
+    assert.deepEqual(withMotion, ["face_recognized", "unknown_face", "motion_detected", "alert", "past_named"]);
     assert.deepEqual(validateConfig({ feed_event_types: withMotion }).feed_event_types, withMotion);
     assert.deepEqual(toggleFeedEventType(["alert"], "alert", false), []);
     assert.deepEqual(toggleFeedEventType(["alert"], "explosion", true), ["alert"]);
@@ -328,6 +331,9 @@ describe("reduceMessage", () => {
         confidence: 0.7,
         image_url: `/api/image_proxy/image.face?token=Ada&openeye_ts=${Date.parse("2026-11-25T10:20:00Z")}`,
         message: null,
+        // This push carries no recognition_id (an older OpenEye): no "not this person" for it.
+        recognition_id: null,
+        withdrawn: false,
       },
     );
     assert.equal(state.lastRecognition.person_name, "Ada");

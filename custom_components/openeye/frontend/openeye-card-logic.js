@@ -12,7 +12,14 @@ import { translate } from "./openeye-card-i18n.js";
 import { normalizeError } from "./openeye-card-status.js";
 
 export const CARD_TYPE = "custom:openeye-card";
-export const PARTS = Object.freeze(["counters", "last_recognition", "cameras", "feed", "teach"]);
+export const PARTS = Object.freeze([
+  "counters",
+  "last_recognition",
+  "cameras",
+  "feed",
+  "strangers",
+  "teach",
+]);
 export const COUNTER_KEYS = Object.freeze([
   "known_people",
   "recognitions_today",
@@ -24,7 +31,9 @@ export const CAMERA_EVENT_TYPES = Object.freeze([
   "unknown_face",
   "motion_detected",
 ]);
-export const FEED_EVENT_TYPES = Object.freeze([...CAMERA_EVENT_TYPES, "alert"]);
+// past_named is not a camera's event: OpenEye pushes it on its own when a
+// person it was just taught turns out to be earlier unknown sightings.
+export const FEED_EVENT_TYPES = Object.freeze([...CAMERA_EVENT_TYPES, "alert", "past_named"]);
 // Detected faces precede every recognition, and motion starts whenever
 // anything moves: both would crowd the feed out of what people want to see.
 // Either can be shown by choice (feed_event_types, or the card's editor).
@@ -32,6 +41,7 @@ export const DEFAULT_FEED_EVENT_TYPES = Object.freeze([
   "face_recognized",
   "unknown_face",
   "alert",
+  "past_named",
 ]);
 export const CAMERA_STATUSES = Object.freeze([
   "connecting",
@@ -42,8 +52,11 @@ export const CAMERA_STATUSES = Object.freeze([
 ]);
 // The pushes the card subscribes to, named explicitly: OpenEye may push other
 // kinds (camera_figures, for instance) that the card does not show, and an
-// explicit list keeps them off the wire. Every OpenEye version knows these three.
-export const SUBSCRIBED_PUSHES = Object.freeze(["statistics_update", "camera_event", "alert"]);
+// explicit list keeps them off the wire. Every OpenEye version knows the
+// first three (LEGACY_PUSHES); an OpenEye that refuses past_named as an
+// unknown push type is asked again for those three only.
+export const LEGACY_PUSHES = Object.freeze(["statistics_update", "camera_event", "alert"]);
+export const SUBSCRIBED_PUSHES = Object.freeze([...LEGACY_PUSHES, "past_named"]);
 export const DEFAULT_FEED_SIZE = 20;
 export const MAX_FEED_SIZE = 100;
 const MAX_TEXT = 200;
@@ -113,12 +126,15 @@ export function validateConfig(config) {
 
 /**
  * The card's `openeye/subscribe` request: the pushes it shows, and its
- * cameras when it is limited to some (the server then filters for it).
+ * cameras when it is limited to some (the server then filters for it). With
+ * `legacy`, only the pushes every OpenEye knows (see LEGACY_PUSHES).
  *
  * @param {{camera_ids: string[]}} config A configuration from validateConfig.
+ * @param {{legacy?: boolean}} [options]
  */
-export function subscribeRequest(config) {
-  const request = { type: "openeye/subscribe", event_types: [...SUBSCRIBED_PUSHES] };
+export function subscribeRequest(config, { legacy = false } = {}) {
+  const pushes = legacy ? LEGACY_PUSHES : SUBSCRIBED_PUSHES;
+  const request = { type: "openeye/subscribe", event_types: [...pushes] };
   if (config.camera_ids.length > 0) request.camera_ids = [...config.camera_ids];
   return request;
 }
@@ -201,7 +217,16 @@ export function cardSize(config) {
   if (config.show_last_recognition) size += 2;
   if (config.show_cameras) size += 2;
   if (config.show_feed) size += 3;
+  if (config.show_strangers) size += 2;
   return size;
+}
+
+/**
+ * Whether this user may change what OpenEye was taught (assign or delete a
+ * stranger, say "not this person"): administrators only, as on the server.
+ */
+export function isAdmin(hass) {
+  return hass?.user?.is_admin === true;
 }
 
 /** Whether this user sees the teaching controls: administrators, when the card shows them. */
@@ -487,6 +512,11 @@ export function normalizeCameraEvent(msg) {
   };
   // A recognition without a name says nothing; treat it as malformed.
   if (item.kind === "face_recognized" && item.person_name === null) return null;
+  if (item.kind === "face_recognized") {
+    // The id that "not this person" names; an older OpenEye sends none.
+    item.recognition_id = cleanText(data.recognition_id);
+    item.withdrawn = false;
+  }
   if (item.kind === "unknown_face") {
     item.unknown_face_id = cleanText(data.unknown_face_id);
     // OpenEye pushes a stranger once per visit and marks that push as an
@@ -609,6 +639,80 @@ function applyAlert(state, msg, config) {
 }
 
 /**
+ * What a push says besides its type: its `data` when it has one, else the
+ * message itself (a push may carry its fields either way).
+ */
+function pushData(msg) {
+  return isPlainObject(msg.data) ? msg.data : msg;
+}
+
+/**
+ * Marks the feed's recognition that a `recognition_withdrawn` push names as
+ * withdrawn (an admin said it was not that person). The push may come as its
+ * own type or as a camera_event of that event_type.
+ */
+function applyWithdrawn(state, msg) {
+  const recognitionId = cleanText(pushData(msg).recognition_id);
+  if (recognitionId === null) return state;
+  const index = state.feed.findIndex(
+    (item) => item.kind === "face_recognized" && item.recognition_id === recognitionId,
+  );
+  if (index === -1 || state.feed[index].withdrawn) return state;
+  const feed = [...state.feed];
+  feed[index] = { ...feed[index], withdrawn: true };
+  return { ...state, feed };
+}
+
+/** A camera named in a list of a push: its name as text, or an object with one. */
+function cameraName(value) {
+  if (isPlainObject(value)) return cleanText(value.camera_name) ?? cleanText(value.name);
+  return cleanText(value);
+}
+
+/** A `past_named` push checked and reduced to a feed entry (without id), else null. */
+export function normalizePastNamed(msg) {
+  if (!isPlainObject(msg)) return null;
+  const data = pushData(msg);
+  const name = cleanText(data.person_name);
+  const sightings = cleanCount(data.sightings);
+  if (name === null || sightings === null || sightings < 1) return null;
+  const cameras = [
+    ...new Set((Array.isArray(data.cameras) ? data.cameras : []).map(cameraName).filter(Boolean)),
+  ];
+  // The moment it was announced; the push's last_seen is the latest sighting,
+  // which may be days old, and the feed lists what happens now.
+  const timestamp = cleanTimestamp(msg.timestamp) ?? cleanTimestamp(data.timestamp) ?? Date.now();
+  return {
+    kind: "past_named",
+    camera_id: null,
+    camera_name: null,
+    timestamp,
+    person_id: cleanText(data.person_id),
+    person_name: name,
+    confidence: null,
+    image_url: null,
+    message: null,
+    sightings,
+    cameras,
+    last_seen: cleanTimestamp(data.last_seen),
+  };
+}
+
+function applyPastNamed(state, msg, config) {
+  const item = normalizePastNamed(msg);
+  if (item === null || !shownTypes(config).includes("past_named")) return state;
+  return { ...state, ...pushFeed(state, item, config) };
+}
+
+/**
+ * Marks a recognition of the feed withdrawn at once when this card's own
+ * "not this person" was acknowledged (the push that follows finds it done).
+ */
+export function markWithdrawn(state, recognitionId) {
+  return applyWithdrawn(state, { recognition_id: recognitionId });
+}
+
+/**
  * The state after one pushed message of `openeye/subscribe`. Unknown types
  * and malformed messages return `state` itself; this function never throws.
  */
@@ -619,7 +723,13 @@ export function reduceMessage(state, msg, config) {
       case "statistics_update":
         return applyStatistics(state, msg.statistics, config);
       case "camera_event":
+        if (msg.event_type === "recognition_withdrawn") return applyWithdrawn(state, msg);
+        if (msg.event_type === "past_named") return applyPastNamed(state, msg, config);
         return applyCameraEvent(state, msg, config);
+      case "recognition_withdrawn":
+        return applyWithdrawn(state, msg);
+      case "past_named":
+        return applyPastNamed(state, msg, config);
       case "alert":
         return applyAlert(state, msg, config);
       case "connection_status": {
@@ -792,6 +902,14 @@ export function describeFeedItem(item, language) {
     }
     case "unknown_face":
       return translate(language, "feed.unknown_face");
+    case "past_named":
+      return item.cameras.length === 0
+        ? translate(language, "feed.past_named", { name: item.person_name, count: item.sightings })
+        : translate(language, "feed.past_named_cameras", {
+            name: item.person_name,
+            count: item.sightings,
+            cameras: item.cameras.join(", "),
+          });
     case "face_detected":
       return translate(language, "feed.face_detected");
     case "motion_detected":
@@ -852,6 +970,98 @@ export function buildDeleteRequest(personId) {
 }
 
 /**
+ * The `openeye/strangers/assign` request: the stranger's faces go to an
+ * existing person when `personId` is given, else to a new person called `name`.
+ */
+export function buildStrangerAssignRequest(strangerId, { name, personId } = {}) {
+  if (typeof strangerId !== "string" || strangerId === "") {
+    throw new TeachInputError("invalid_format");
+  }
+  if (typeof personId === "string" && personId !== "") {
+    return { type: "openeye/strangers/assign", stranger_id: strangerId, person_id: personId };
+  }
+  return { type: "openeye/strangers/assign", stranger_id: strangerId, name: requireName(name) };
+}
+
+/** The `openeye/strangers/delete` request. */
+export function buildStrangerDeleteRequest(strangerId) {
+  if (typeof strangerId !== "string" || strangerId === "") {
+    throw new TeachInputError("invalid_format");
+  }
+  return { type: "openeye/strangers/delete", stranger_id: strangerId };
+}
+
+/** The `openeye/recognitions/correct` request ("not this person") for one recognition. */
+export function buildCorrectRequest(recognitionId) {
+  if (typeof recognitionId !== "string" || recognitionId === "") {
+    throw new TeachInputError("invalid_format");
+  }
+  return { type: "openeye/recognitions/correct", recognition_id: recognitionId };
+}
+
+// The largest photo the card sends. OpenEye takes base64 up to
+// MAX_IMAGE_BASE64 (websocket_api.py, 14 MiB), but Home Assistant's websocket
+// closes the connection on any message over 4 MiB before OpenEye sees it; a
+// 3 MB photo is 4 MB of base64 with room left for the rest of the message.
+export const MAX_PHOTO_BYTES = 3 * 1000 * 1000;
+export const MAX_PHOTO_BASE64 = Math.ceil(MAX_PHOTO_BYTES / 3) * 4 + 64;
+export const PHOTO_TYPES = Object.freeze(["image/jpeg", "image/png", "image/webp"]);
+
+/**
+ * Checks a chosen file before it is read: a JPEG, PNG or WebP picture of at
+ * most MAX_PHOTO_BYTES. Throws TeachInputError (photo_required,
+ * not_an_image, image_too_large); the file is never read when it is refused.
+ *
+ * @param {{size: number, type: string}|null|undefined} file
+ */
+export function checkPhotoFile(file) {
+  if (!file || typeof file.size !== "number") throw new TeachInputError("photo_required");
+  // Some systems give no type for a picture; the server checks the content anyway.
+  if (typeof file.type === "string" && file.type !== "" && !PHOTO_TYPES.includes(file.type)) {
+    throw new TeachInputError("not_an_image");
+  }
+  if (file.size > MAX_PHOTO_BYTES) throw new TeachInputError("image_too_large");
+  if (file.size === 0) throw new TeachInputError("not_an_image");
+  return file;
+}
+
+/**
+ * The `openeye/people/enroll` request: a new person called `name`, or one
+ * more photo for `personId`, from `image` (base64 or a data URL) or from the
+ * current frame of the camera entity `cameraEntityId`.
+ */
+export function buildEnrollRequest({ name, personId, image, cameraEntityId } = {}) {
+  const request = { type: "openeye/people/enroll" };
+  if (typeof personId === "string" && personId !== "") request.person_id = personId;
+  else request.name = requireName(name);
+  if (typeof cameraEntityId === "string" && cameraEntityId.startsWith("camera.")) {
+    request.camera_entity_id = cameraEntityId;
+  } else if (typeof image === "string" && image !== "") {
+    if (image.length > MAX_PHOTO_BASE64) throw new TeachInputError("image_too_large");
+    request.image = image;
+  } else {
+    throw new TeachInputError("photo_required");
+  }
+  return request;
+}
+
+/**
+ * The cameras Home Assistant has (`hass.states`), for "the camera's current
+ * frame": [{entity_id, name}] sorted by name.
+ */
+export function cameraEntities(hass, language) {
+  const states = hass?.states;
+  if (!isPlainObject(states)) return [];
+  const cameras = [];
+  for (const [entityId, state] of Object.entries(states)) {
+    if (!entityId.startsWith("camera.")) continue;
+    cameras.push({ entity_id: entityId, name: cleanText(state?.attributes?.friendly_name) ?? entityId });
+  }
+  const collator = new Intl.Collator(language, { sensitivity: "base" });
+  return cameras.sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/**
  * The entries of a list from OpenEye that are objects with a usable id under
  * `idKey`, the first of each id only, each made into what the card keeps by
  * `make(raw, id)`.
@@ -893,6 +1103,27 @@ export function normalizeUnknownFaces(result) {
   return faces.sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0));
 }
 
+/**
+ * The strangers of an `openeye/strangers/list` result, checked, newest first:
+ * label, visits, the names of the cameras that saw them, first and last seen,
+ * how many faces they hold and a thumbnail.
+ */
+export function normalizeStrangers(result) {
+  const strangers = entriesById(result?.strangers, "stranger_id", (raw, id) => ({
+    stranger_id: id,
+    label: cleanText(raw.label) ?? id,
+    visits: cleanCount(raw.visits),
+    cameras: [
+      ...new Set((Array.isArray(raw.cameras) ? raw.cameras : []).map(cameraName).filter(Boolean)),
+    ],
+    first_seen: cleanTimestamp(raw.first_seen),
+    last_seen: cleanTimestamp(raw.last_seen),
+    faces: Array.isArray(raw.face_ids) ? raw.face_ids.length : null,
+    thumbnail: thumbnailSrc(raw.thumbnail),
+  }));
+  return strangers.sort((a, b) => (b.last_seen ?? 0) - (a.last_seen ?? 0));
+}
+
 // Error codes with their own translation; home-assistant-js-websocket rejects
 // with the number 3 when the connection is lost during a call.
 export const KNOWN_ERRORS = new Set([
@@ -908,9 +1139,16 @@ export const KNOWN_ERRORS = new Set([
   "image_too_large",
   "duplicate_name",
   "name_required",
+  "photo_required",
+  "unknown_stranger",
+  "unknown_recognition",
   "connection_lost",
   "timeout",
 ]);
+
+// Codes that name a kind of failure but not what failed: for these the
+// server's own message (translated by Home Assistant) says more.
+const VAGUE_ERRORS = new Set(["invalid_format", "not_found"]);
 
 /** The translated text for an error of a WebSocket call (or of the card's own checks). */
 export function errorText(err, language) {
@@ -918,4 +1156,37 @@ export function errorText(err, language) {
   const key = code === "3" ? "connection_lost" : code;
   if (KNOWN_ERRORS.has(key)) return translate(language, `error.${key}`);
   return translate(language, "error.unknown", { message: message || code });
+}
+
+/**
+ * The text for a refused teaching action (enroll, a stranger's assignment,
+ * "not this person"): the card's own translation when it knows the code
+ * precisely, else the websocket error's `message` (Home Assistant's
+ * translation of OpenEye's refusal, such as a name that is too long or a
+ * camera that gave no picture), else the card's generic text.
+ */
+export function refusalText(err, language) {
+  const { code, message } = normalizeError(err);
+  const key = code === "3" ? "connection_lost" : code;
+  if (KNOWN_ERRORS.has(key) && !VAGUE_ERRORS.has(key)) return translate(language, `error.${key}`);
+  if (message !== "" && key !== "connection_lost") return message;
+  return errorText(err, language);
+}
+
+/**
+ * A chosen photo (a File or Blob, checked by checkPhotoFile) as the base64
+ * text that `openeye/people/enroll` takes, read in chunks so that a large
+ * photo never exceeds the engine's limit on a function's arguments.
+ *
+ * @param {{arrayBuffer: () => Promise<ArrayBuffer>}} file
+ * @returns {Promise<string>}
+ */
+export async function photoToBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const CHUNK = 0x8000;
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  }
+  return btoa(binary);
 }

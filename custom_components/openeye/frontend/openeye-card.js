@@ -23,9 +23,15 @@ import {
   applyEntityCounters,
   applyStatistics,
   buildAssignRequest,
+  buildCorrectRequest,
   buildDeleteRequest,
+  buildEnrollRequest,
   buildRenameRequest,
+  buildStrangerAssignRequest,
+  buildStrangerDeleteRequest,
+  cameraEntities,
   canTeach,
+  checkPhotoFile,
   cardSize,
   changedCounters,
   counterEntities,
@@ -37,19 +43,25 @@ import {
   formatConfidence,
   formatDateTime,
   formatRelativeTime,
+  isAdmin,
+  markWithdrawn,
   normalizePeople,
+  normalizeStrangers,
   normalizeUnknownFaces,
+  photoToBase64,
   reduceMessage,
+  refusalText,
   stubConfig,
   subscribeRequest,
   timeZoneFor,
   validateConfig,
 } from "./openeye-card-logic.js";
-import { STATUS, SubscriptionController } from "./openeye-card-status.js";
+import { normalizeError, STATUS, SubscriptionController } from "./openeye-card-status.js";
 
 const CARD_TAG = "openeye-card";
 const TICK_MS = 10000;
 const TEACH_REFRESH_DELAY_MS = 2000;
+const STALE_ERRORS = new Set(["not_found", "unknown_stranger", "unknown_recognition"]);
 
 const STYLE = `
   :host { display: block; }
@@ -105,6 +117,9 @@ const STYLE = `
   .feed-body, .teach-body { display: flex; flex-direction: column; gap: 2px; min-width: 0; flex: 1; }
   .feed-meta { display: flex; flex-wrap: wrap; gap: 0 8px; font-size: 0.8em; color: var(--secondary-text-color); }
   .feed-item[data-alert="true"] .feed-text { color: var(--error-color, #db4437); }
+  .feed-item[data-withdrawn="true"] .feed-text { text-decoration: line-through; color: var(--secondary-text-color); }
+  .feed-list .row button, .teach-list .row button { min-height: 32px; padding: 4px 10px; }
+  .notice { margin: 0; font-size: 0.9em; color: var(--success-color, #43a047); }
   .section-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 8px; }
   form, .row { display: flex; flex-wrap: wrap; gap: 6px; align-items: flex-end; margin: 4px 0 0; }
   label { display: flex; flex-direction: column; gap: 2px; font-size: 0.8em; color: var(--secondary-text-color); flex: 1 1 120px; min-width: 0; }
@@ -154,6 +169,7 @@ class OpenEyeCard extends HTMLElement {
     this._t = translator("en");
     this._timeZone = undefined;
     this._teachVisible = false;
+    this._admin = false;
     this._attached = false;
     this._controller = null;
     this._controllerConnection = null;
@@ -176,6 +192,15 @@ class OpenEyeCard extends HTMLElement {
       error: null,
       timer: null,
     };
+    this._strangers = {
+      list: [],
+      loaded: false,
+      loading: false,
+      again: false,
+      error: null,
+      timer: null,
+      notice: null,
+    };
   }
 
   // ------------------------------------------------------------ Lovelace API
@@ -193,6 +218,7 @@ class OpenEyeCard extends HTMLElement {
       this._state = { ...this._state, feed: this._state.feed.slice(0, next.feed_size) };
     }
     this._teachVisible = canTeach(this._hass, next);
+    this._admin = isAdmin(this._hass);
     this._build();
     this._maybeStart();
   }
@@ -204,11 +230,18 @@ class OpenEyeCard extends HTMLElement {
     const lang = resolveLanguage(hass);
     const timeZone = timeZoneFor(hass);
     const teach = canTeach(hass, this._config);
-    if (lang !== this._lang || timeZone !== this._timeZone || teach !== this._teachVisible) {
+    const admin = isAdmin(hass);
+    if (
+      lang !== this._lang ||
+      timeZone !== this._timeZone ||
+      teach !== this._teachVisible ||
+      admin !== this._admin
+    ) {
       this._lang = lang;
       this._t = translator(lang);
       this._timeZone = timeZone;
       this._teachVisible = teach;
+      this._admin = admin;
       if (this._config) this._build();
     }
     if (this._controller && this._controllerConnection !== hass.connection) this._restart();
@@ -218,6 +251,8 @@ class OpenEyeCard extends HTMLElement {
     }
     if (!previous || previous.states !== hass.states || previous.entities !== hass.entities) {
       this._readEntities();
+      // Cameras come and go rarely; the list is only rebuilt when it differs.
+      if (this._refs?.teach) this._fillPhotoSources();
     }
   }
 
@@ -250,13 +285,23 @@ class OpenEyeCard extends HTMLElement {
     if (this._controller || !this._attached || !this._config || !this._hass?.connection) return;
     const connection = this._hass.connection;
     const request = subscribeRequest(this._config);
+    const legacy = subscribeRequest(this._config, { legacy: true });
     this._controllerConnection = connection;
     this._controller = new SubscriptionController({
       connection,
       // The library's default (resubscribe) sets the subscription up again
       // after every reconnect; a fresh copy of the request each time, since
       // the library writes the command id into the message it sends.
-      subscribe: (onMessage) => connection.subscribeMessage(onMessage, { ...request }),
+      subscribe: async (onMessage) => {
+        try {
+          return await connection.subscribeMessage(onMessage, { ...request });
+        } catch (err) {
+          // An OpenEye without past_named pushes refuses the request as
+          // invalid_format; the pushes it has are still worth having.
+          if (normalizeError(err).code !== "invalid_format") throw err;
+          return connection.subscribeMessage(onMessage, { ...legacy });
+        }
+      },
       poll: () => this._poll(),
       onMessage: (msg) => this._onMessage(msg),
       onStatus: (status, snapshot) => {
@@ -269,6 +314,7 @@ class OpenEyeCard extends HTMLElement {
     this._controller.start();
     this._startTick();
     if (this._teachVisible && !this._teach.loaded) this._loadTeach();
+    if (this._config.show_strangers && !this._strangers.loaded) this._loadStrangers();
   }
 
   _stop() {
@@ -284,6 +330,10 @@ class OpenEyeCard extends HTMLElement {
     if (this._teach.timer !== null) {
       clearTimeout(this._teach.timer);
       this._teach.timer = null;
+    }
+    if (this._strangers.timer !== null) {
+      clearTimeout(this._strangers.timer);
+      this._strangers.timer = null;
     }
     if (this._frame !== null) {
       if (this._frame.raf) cancelAnimationFrame(this._frame.id);
@@ -310,6 +360,14 @@ class OpenEyeCard extends HTMLElement {
   }
 
   _onMessage(msg) {
+    // A new unknown face may start or join a stranger; a withdrawn recognition
+    // becomes one; a person taught may have taken some over. The list is read
+    // again whether or not the feed shows the push.
+    const event = msg?.type === "camera_event" ? msg.event_type : msg?.type;
+    const strangersChanged =
+      ["unknown_face", "recognition_withdrawn", "past_named"].includes(event) ||
+      (msg?.type === "alert" && msg.alert_type === "unknown_face");
+    if (this._config?.show_strangers && strangersChanged) this._scheduleStrangersLoad();
     const before = this._state;
     const next = reduceMessage(before, msg, this._config);
     if (next === before) return;
@@ -318,7 +376,8 @@ class OpenEyeCard extends HTMLElement {
       this._teachVisible &&
       (next.counters.known_people !== before.counters.known_people ||
         next.counters.unknown_faces_today !== before.counters.unknown_faces_today ||
-        (msg.type === "camera_event" && msg.event_type === "unknown_face"))
+        (msg.type === "camera_event" && msg.event_type === "unknown_face") ||
+        event === "past_named")
     ) {
       this._scheduleTeachLoad();
     }
@@ -427,6 +486,92 @@ class OpenEyeCard extends HTMLElement {
     this._loadTeach();
   }
 
+  /**
+   * Runs one admin action of a row (a stranger, a feed entry, the photo
+   * form): the request is built first (a refusal of the card's own checks
+   * costs no call), the row's controls are disabled while it runs, and a
+   * refusal is shown in `error` with the server's translated message. What
+   * the user typed stays where it is. Resolves to the result, or null.
+   */
+  async _actionCall(row, error, makeRequest) {
+    let request;
+    try {
+      request = await makeRequest();
+    } catch (err) {
+      error.textContent = refusalText(err, this._lang);
+      error.hidden = false;
+      return null;
+    }
+    const controls = Array.from(row.querySelectorAll("button, input, select"));
+    const wasDisabled = controls.map((control) => control.disabled);
+    for (const control of controls) control.disabled = true;
+    error.hidden = true;
+    let result = null;
+    let failed = null;
+    try {
+      result = (await this._hass.callWS(request)) ?? {};
+    } catch (err) {
+      failed = err;
+    }
+    controls.forEach((control, i) => {
+      control.disabled = wasDisabled[i];
+    });
+    if (failed === null) return result;
+    error.textContent = refusalText(failed, this._lang);
+    error.hidden = false;
+    // Only these say that what the card lists is stale.
+    if (STALE_ERRORS.has(normalizeError(failed).code)) this._reloadLists();
+    return null;
+  }
+
+  // ------------------------------------------------------------ strangers
+
+  _scheduleStrangersLoad() {
+    if (this._strangers.timer !== null || !this._attached) return;
+    this._strangers.timer = setTimeout(() => {
+      this._strangers.timer = null;
+      this._loadStrangers();
+    }, TEACH_REFRESH_DELAY_MS);
+  }
+
+  /** Reads openeye/strangers/list (any user), and the people for an admin's choice list. */
+  async _loadStrangers() {
+    const strangers = this._strangers;
+    if (!this._config?.show_strangers || !this._hass) return;
+    if (strangers.loading) {
+      strangers.again = true;
+      return;
+    }
+    strangers.loading = true;
+    strangers.again = false;
+    this._scheduleRender();
+    const hass = this._hass;
+    // The teaching part reads the people itself; without it an admin still
+    // needs them to give a stranger to someone known.
+    const wantPeople = this._admin && !this._teachVisible;
+    const [list, people] = await Promise.allSettled([
+      hass.callWS({ type: "openeye/strangers/list" }),
+      wantPeople ? hass.callWS({ type: "openeye/people/list" }) : Promise.resolve(null),
+    ]);
+    strangers.loading = false;
+    strangers.loaded = true;
+    strangers.error = null;
+    if (list.status === "fulfilled") strangers.list = normalizeStrangers(list.value);
+    else strangers.error = list.reason;
+    if (wantPeople && people.status === "fulfilled") {
+      this._teach.people = normalizePeople(people.value, this._lang);
+    }
+    this._rendered.strangers = null;
+    this._scheduleRender();
+    if (strangers.again) this._loadStrangers();
+  }
+
+  /** After a change to what OpenEye was taught: both lists are read again. */
+  _reloadLists() {
+    if (this._config?.show_strangers) this._loadStrangers();
+    if (this._teachVisible) this._loadTeach();
+  }
+
   // ------------------------------------------------------------ rendering
 
   _scheduleRender() {
@@ -445,6 +590,7 @@ class OpenEyeCard extends HTMLElement {
   /** Builds the card's skeleton for the current configuration, language and role. */
   _build() {
     const t = this._t;
+    this._photoRefs = null;
     const config = this._config;
     const refs = {};
     const title = config.title ?? t("card.title");
@@ -522,6 +668,12 @@ class OpenEyeCard extends HTMLElement {
       );
     }
 
+    // Everyone may see the strangers; only administrators get their controls.
+    if (config.show_strangers) {
+      refs.strangers = this._buildStrangers();
+      parts.push(refs.strangers.section);
+    }
+
     // Non-administrators never get the teaching controls in their DOM at all.
     if (this._teachVisible) {
       refs.teach = this._buildTeach();
@@ -533,6 +685,7 @@ class OpenEyeCard extends HTMLElement {
     this._refs = refs;
     this._rendered = {};
     if (this._teachVisible && this._controller && !this._teach.loaded) this._loadTeach();
+    if (config.show_strangers && this._controller && !this._strangers.loaded) this._loadStrangers();
     // The first paint happens now so that the card is never empty for a frame.
     this._render();
   }
@@ -592,10 +745,16 @@ class OpenEyeCard extends HTMLElement {
         state.feed,
         (item) => item.id,
         (item) => this._createFeedItem(item, now),
-        // An entry changes only when an older OpenEye's alert marks a stranger as one.
-        (node, item) => setAttr(node, "data-alert", item.alert ? "true" : null),
+        // An entry changes only when an older OpenEye's alert marks a stranger
+        // as one, or when a recognition is withdrawn.
+        (node, item) => this._updateFeedItem(node, item),
       );
       refs.feedEmpty.hidden = state.feed.length > 0;
+    }
+
+    if (refs.strangers && (rendered.strangers !== true || clockChanged)) {
+      rendered.strangers = true;
+      this._renderStrangers(now);
     }
 
     if (refs.teach && (rendered.teach !== true || clockChanged)) {
@@ -666,26 +825,246 @@ class OpenEyeCard extends HTMLElement {
       title: formatDateTime(item.timestamp, this._lang, this._timeZone),
       text: formatClock(item.timestamp, now, this._lang, this._timeZone),
     });
+    const r = {};
+    if (item.kind === "face_recognized") {
+      r.withdrawn = h("span", { className: "badge", "data-testid": "openeye-feed-withdrawn", text: this._t("feed.withdrawn"), hidden: true });
+    }
     const meta = h("div", { className: "feed-meta" }, [
       time,
       item.camera_name ? h("span", { "data-testid": "openeye-feed-camera", text: item.camera_name }) : null,
+      r.withdrawn,
     ]);
-    return h(
+    const node = h(
       "li",
       {
         className: "feed-item",
         "data-testid": "openeye-feed-item",
         "data-event-type": item.kind,
         "data-camera-id": item.camera_id ?? undefined,
+        "data-recognition-id": item.recognition_id ?? undefined,
       },
       [
         item.image_url ? faceImage(item.image_url, "openeye-feed-image") : null,
         h("div", { className: "feed-body" }, [
           h("span", { className: "feed-text", "data-testid": "openeye-feed-text", text: describeFeedItem(item, this._lang) }),
           meta,
+          // Only administrators may say that a recognition was wrong, and only
+          // for one that OpenEye can name (an older OpenEye sends no id).
+          this._admin && item.recognition_id ? this._buildCorrect(item, r) : null,
         ]),
       ],
     );
+    node._refs = r;
+    return node;
+  }
+
+  /** The "Not this person" control of a recognition, with its confirmation. */
+  _buildCorrect(item, r) {
+    const t = this._t;
+    const name = item.person_name;
+    const show = (confirming) => {
+      r.correct.hidden = confirming;
+      r.confirm.hidden = !confirming;
+    };
+    r.error = h("p", { className: "error", "data-testid": "openeye-feed-correct-error", role: "alert", hidden: true });
+    r.correct = h("button", {
+      type: "button",
+      className: "danger",
+      "data-testid": "openeye-feed-not-this-person",
+      text: t("feed.not_this_person"),
+      onclick: () => {
+        r.error.hidden = true;
+        show(true);
+      },
+    });
+    r.confirm = h("div", { className: "row", hidden: true }, [
+      h("span", { "data-testid": "openeye-feed-not-this-person-question", text: t("feed.not_this_person_confirm", { name }) }),
+      h("button", {
+        type: "button",
+        className: "danger primary",
+        "data-testid": "openeye-feed-not-this-person-confirm",
+        text: t("feed.not_this_person_yes", { name }),
+        onclick: async () => {
+          const result = await this._actionCall(r.box, r.error, () => buildCorrectRequest(item.recognition_id));
+          if (result === null) return;
+          // The recognition_withdrawn push will say the same; the entry need not wait for it.
+          this._state = markWithdrawn(this._state, item.recognition_id);
+          this._scheduleRender();
+          this._reloadLists();
+        },
+      }),
+      h("button", { type: "button", "data-testid": "openeye-feed-not-this-person-cancel", text: t("teach.cancel"), onclick: () => show(false) }),
+    ]);
+    r.box = h("div", {}, [h("div", { className: "row" }, [r.correct]), r.confirm, r.error]);
+    return r.box;
+  }
+
+  _updateFeedItem(node, item) {
+    setAttr(node, "data-alert", item.alert ? "true" : null);
+    setAttr(node, "data-withdrawn", item.withdrawn ? "true" : null);
+    const r = node._refs ?? {};
+    if (r.withdrawn) r.withdrawn.hidden = !item.withdrawn;
+    if (r.box && item.withdrawn) r.box.hidden = true;
+  }
+
+  // ------------------------------------------------------------ strangers UI
+
+  _buildStrangers() {
+    const t = this._t;
+    const refs = {
+      loading: h("span", { className: "muted", "data-testid": "openeye-strangers-loading", text: t("teach.loading"), hidden: true }),
+      error: h("p", { className: "error", "data-testid": "openeye-strangers-error", role: "alert", hidden: true }),
+      notice: h("p", { className: "notice", "data-testid": "openeye-strangers-notice", role: "status", hidden: true }),
+      list: h("ul", { className: "teach-list", "data-testid": "openeye-strangers-list" }),
+      empty: h("p", { className: "muted", "data-testid": "openeye-strangers-empty", text: t("strangers.empty"), hidden: true }),
+    };
+    const refresh = h("button", {
+      type: "button",
+      "data-testid": "openeye-strangers-refresh",
+      text: t("teach.refresh"),
+      onclick: () => this._loadStrangers(),
+    });
+    refs.section = h("section", { className: "strangers", "data-testid": "openeye-strangers" }, [
+      h("div", { className: "section-head" }, [h("h3", { text: t("strangers.title") }), refs.loading, refresh]),
+      refs.error,
+      refs.notice,
+      refs.list,
+      refs.empty,
+    ]);
+    return refs;
+  }
+
+  _renderStrangers(now) {
+    const refs = this._refs.strangers;
+    const strangers = this._strangers;
+    refs.loading.hidden = !strangers.loading;
+    refs.error.hidden = strangers.error === null;
+    if (strangers.error !== null) setText(refs.error, errorText(strangers.error, this._lang));
+    refs.notice.hidden = strangers.notice === null;
+    if (strangers.notice !== null) setText(refs.notice, strangers.notice);
+    const people = this._teach.people;
+    const peopleKey = people.map((p) => `${p.person_id}\u0000${p.name}`).join("\u0001");
+    reconcile(
+      refs.list,
+      strangers.list,
+      (stranger) => stranger.stranger_id,
+      (stranger) => this._createStranger(stranger),
+      (node, stranger) => {
+        node._stranger = stranger;
+        setText(node._refs.label, stranger.label);
+        setImage(node._refs.image, stranger.thumbnail);
+        if (node._refs.question) {
+          setText(node._refs.question, this._t("strangers.remove_confirm", { label: stranger.label }));
+        }
+      },
+    );
+    for (const node of refs.list.children) {
+      this._updateStrangerMeta(node, now);
+      if (node._refs.select) this._fillPeopleSelect(node._refs.select, people, peopleKey);
+    }
+    refs.empty.hidden = !strangers.loaded || strangers.list.length > 0;
+  }
+
+  _updateStrangerMeta(node, now) {
+    const stranger = node._stranger;
+    if (!stranger) return;
+    const t = this._t;
+    const parts = [];
+    if (stranger.visits !== null) parts.push(t("strangers.visits", { count: stranger.visits }));
+    if (stranger.cameras.length > 0) parts.push(stranger.cameras.join(", "));
+    if (stranger.last_seen !== null) {
+      parts.push(t("strangers.last_seen", { time: formatRelativeTime(stranger.last_seen, now, this._lang) }));
+    }
+    setText(node._refs.meta, parts.join(" · "));
+    if (stranger.last_seen !== null) {
+      setAttr(node._refs.meta, "title", formatDateTime(stranger.last_seen, this._lang, this._timeZone));
+    }
+  }
+
+  _createStranger(stranger) {
+    const t = this._t;
+    const node = h("li", { className: "stranger", "data-testid": "openeye-stranger", "data-stranger-id": stranger.stranger_id });
+    const r = {
+      image: faceImage(stranger.thumbnail, "openeye-stranger-image"),
+      label: h("span", { className: "last-name", "data-testid": "openeye-stranger-label" }),
+      meta: h("span", { className: "muted", "data-testid": "openeye-stranger-meta" }),
+    };
+    node._refs = r;
+    const body = h("div", { className: "teach-body" }, [r.label, r.meta]);
+    node.append(r.image, body);
+    if (!this._admin) return node;
+
+    r.name = h("input", {
+      type: "text",
+      autocomplete: "off",
+      enterkeyhint: "done",
+      placeholder: t("teach.name_placeholder"),
+      "data-testid": "openeye-stranger-name",
+    });
+    r.select = h("select", { "data-testid": "openeye-stranger-person" });
+    r.select.append(h("option", { value: "", text: t("teach.new_person") }));
+    r.select.addEventListener("change", () => {
+      r.name.disabled = r.select.value !== "";
+    });
+    r.question = h("span", { "data-testid": "openeye-stranger-delete-question" });
+    r.error = h("p", { className: "error", "data-testid": "openeye-stranger-error", role: "alert", hidden: true });
+    const show = (confirming) => {
+      r.form.hidden = confirming;
+      r.confirm.hidden = !confirming;
+    };
+    r.form = h("form", {}, [
+      h("label", {}, [document.createTextNode(t("teach.name_label")), r.name]),
+      h("label", {}, [document.createTextNode(t("teach.add_to_label")), r.select]),
+      h("button", { type: "submit", className: "primary", "data-testid": "openeye-stranger-assign", text: t("strangers.assign") }),
+      h("button", {
+        type: "button",
+        className: "danger",
+        "data-testid": "openeye-stranger-delete",
+        text: t("strangers.remove"),
+        onclick: () => {
+          r.error.hidden = true;
+          show(true);
+        },
+      }),
+    ]);
+    r.form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const label = node._stranger?.label ?? stranger.label;
+      const result = await this._actionCall(node, r.error, () =>
+        buildStrangerAssignRequest(stranger.stranger_id, { name: r.name.value, personId: r.select.value }),
+      );
+      if (result === null) {
+        r.name.disabled = r.select.value !== "";
+        return;
+      }
+      const name = typeof result.name === "string" ? result.name : r.name.value.trim();
+      this._removeStranger(stranger.stranger_id, t("strangers.assigned", { label, name }));
+    });
+    r.confirm = h("div", { className: "row", hidden: true }, [
+      r.question,
+      h("button", {
+        type: "button",
+        className: "danger primary",
+        "data-testid": "openeye-stranger-delete-confirm",
+        text: t("strangers.remove"),
+        onclick: async () => {
+          const result = await this._actionCall(node, r.error, () => buildStrangerDeleteRequest(stranger.stranger_id));
+          if (result !== null) this._removeStranger(stranger.stranger_id, null);
+        },
+      }),
+      h("button", { type: "button", "data-testid": "openeye-stranger-delete-cancel", text: t("teach.cancel"), onclick: () => show(false) }),
+    ]);
+    body.append(r.form, r.confirm, r.error);
+    return node;
+  }
+
+  /** Takes a stranger off the list at once (the reload that follows confirms it). */
+  _removeStranger(strangerId, notice) {
+    this._strangers.list = this._strangers.list.filter((s) => s.stranger_id !== strangerId);
+    this._strangers.notice = notice;
+    this._rendered.strangers = null;
+    this._scheduleRender();
+    this._reloadLists();
   }
 
   // ------------------------------------------------------------ teaching UI
@@ -706,9 +1085,12 @@ class OpenEyeCard extends HTMLElement {
       text: t("teach.refresh"),
       onclick: () => this._loadTeach(),
     });
+    refs.photo = this._buildPhotoForm();
     refs.section = h("section", { className: "teach", "data-testid": "openeye-teach" }, [
       h("div", { className: "section-head" }, [h("h3", { text: t("teach.title") }), refs.loading, refresh]),
       refs.error,
+      h("h4", { text: t("photo.title") }),
+      refs.photo.box,
       h("h4", { text: t("teach.unknown_title") }),
       refs.unknown,
       refs.unknownEmpty,
@@ -738,6 +1120,7 @@ class OpenEyeCard extends HTMLElement {
       this._fillPeopleSelect(node._refs.select, teach.people, peopleKey);
     }
     refs.unknownEmpty.hidden = !teach.loaded || teach.unknown.length > 0;
+    this._fillPeopleSelect(refs.photo.select, teach.people, peopleKey);
     reconcile(
       refs.people,
       teach.people,
@@ -746,6 +1129,87 @@ class OpenEyeCard extends HTMLElement {
       (node, person) => this._updatePerson(node, person),
     );
     refs.peopleEmpty.hidden = !teach.loaded || teach.people.length > 0;
+  }
+
+  /**
+   * The "teach from a photo" form: a photo file or a camera's current frame,
+   * for a new person or one more photo of someone known. A refusal is shown
+   * under it and everything chosen and typed stays; success clears it.
+   */
+  _buildPhotoForm() {
+    const t = this._t;
+    const r = {
+      source: h("select", { "data-testid": "openeye-photo-source" }),
+      file: h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", "data-testid": "openeye-photo-file" }),
+      name: h("input", {
+        type: "text",
+        autocomplete: "off",
+        enterkeyhint: "done",
+        placeholder: t("teach.name_placeholder"),
+        "data-testid": "openeye-photo-name",
+      }),
+      select: h("select", { "data-testid": "openeye-photo-person" }),
+      error: h("p", { className: "error", "data-testid": "openeye-photo-error", role: "alert", hidden: true }),
+      notice: h("p", { className: "notice", "data-testid": "openeye-photo-notice", role: "status", hidden: true }),
+    };
+    r.source.append(h("option", { value: "", text: t("photo.source_file") }));
+    r.select.append(h("option", { value: "", text: t("teach.new_person") }));
+    r.fileLabel = h("label", {}, [document.createTextNode(t("photo.file_label")), r.file]);
+    r.source.addEventListener("change", () => {
+      r.fileLabel.hidden = r.source.value !== "";
+    });
+    r.select.addEventListener("change", () => {
+      r.name.disabled = r.select.value !== "";
+    });
+    r.form = h("form", { "data-testid": "openeye-photo-form" }, [
+      h("label", {}, [document.createTextNode(t("photo.source_label")), r.source]),
+      r.fileLabel,
+      h("label", {}, [document.createTextNode(t("teach.name_label")), r.name]),
+      h("label", {}, [document.createTextNode(t("teach.add_to_label")), r.select]),
+      h("button", { type: "submit", className: "primary", "data-testid": "openeye-photo-submit", text: t("photo.submit") }),
+    ]);
+    r.form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      r.notice.hidden = true;
+      const personId = r.select.value;
+      const chosen = personId === "" ? null : this._teach.people.find((p) => p.person_id === personId);
+      const result = await this._actionCall(r.form, r.error, async () => {
+        const cameraEntityId = r.source.value;
+        // The size is checked before the file is read: a refused photo costs nothing.
+        const image = cameraEntityId === "" ? await photoToBase64(checkPhotoFile(r.file.files?.[0])) : undefined;
+        return buildEnrollRequest({ name: r.name.value, personId, image, cameraEntityId });
+      });
+      r.name.disabled = r.select.value !== "";
+      if (result === null) return;
+      const name = typeof result.name === "string" ? result.name : (chosen?.name ?? r.name.value.trim());
+      r.notice.textContent = t("photo.taught", { name });
+      r.notice.hidden = false;
+      r.name.value = "";
+      r.file.value = "";
+      this._reloadLists();
+    });
+    r.box = h("div", { className: "photo", "data-testid": "openeye-photo" }, [r.form, r.error, r.notice]);
+    this._photoRefs = r;
+    this._fillPhotoSources();
+    return r;
+  }
+
+  /** The photo form's sources: a file, then each camera entity of Home Assistant. */
+  _fillPhotoSources() {
+    const select = this._photoRefs?.source;
+    if (!select) return;
+    const cameras = cameraEntities(this._hass, this._lang);
+    const key = cameras.map((c) => `${c.entity_id}\u0000${c.name}`).join("\u0001");
+    if (select._openeyeCameras === key) return;
+    select._openeyeCameras = key;
+    const chosen = select.value;
+    const first = select.options[0];
+    select.replaceChildren(
+      first,
+      ...cameras.map((c) => h("option", { value: c.entity_id, text: this._t("photo.source_camera", { camera: c.name }) })),
+    );
+    select.value = cameras.some((c) => c.entity_id === chosen) ? chosen : "";
+    select.dispatchEvent(new Event("change"));
   }
 
   _createUnknown(face) {
