@@ -40,6 +40,7 @@ from .facts import (
 )
 from .gallery_store import GalleryStore, Person, RecognitionRecord, UnknownFaceRecord
 from .options import OptionValue
+from .pipeline.engine import ENCODING_SIZE
 from .pipeline.messages import (
     FaceDetected,
     FaceLost,
@@ -196,22 +197,10 @@ class Sightings:
             crop_jpeg=result.crop_jpeg,
             recognition_id=uuid.uuid4().hex,
         )
-        self._gallery.add_recognition(
-            RecognitionRecord(
-                recognition_id=fact.recognition_id,
-                person_id=person.person_id,
-                camera_id=camera.camera_id,
-                camera_name=camera.name,
-                timestamp=when,
-                encoding=list(result.encoding),
-                crop=result.crop_jpeg,
-                distance=result.mean_distance,
-                previous_seen=seen_before,
-                previous_camera_id=camera_before,
-            ),
-            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
-            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
-        )
+        # Kept for "not this person"; a result without its face's encoding
+        # (from an older worker) cannot be corrected, so it is not kept.
+        if len(result.encoding) == ENCODING_SIZE:
+            self._keep_recognition(fact, result, seen_before, camera_before)
         self.statistics.start_new_day()
         self.statistics.recognitions_today += 1
         self.statistics.last_recognition = LastRecognition(
@@ -227,6 +216,31 @@ class Sightings:
         self.store_statistics()
         self._announcer.hub_changed()
         self._announcer.announce(fact)
+
+    def _keep_recognition(
+        self,
+        fact: Recognition,
+        result: FaceRecognized,
+        seen_before: datetime | None,
+        camera_before: str | None,
+    ) -> None:
+        """Keep a visit's recognition for a while, so that it can be withdrawn."""
+        self._gallery.add_recognition(
+            RecognitionRecord(
+                recognition_id=fact.recognition_id,
+                person_id=fact.person_id,
+                camera_id=fact.camera.camera_id,
+                camera_name=fact.camera.name,
+                timestamp=fact.when,
+                encoding=list(result.encoding),
+                crop=result.crop_jpeg,
+                distance=result.mean_distance,
+                previous_seen=seen_before,
+                previous_camera_id=camera_before,
+            ),
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+        )
 
     def _unknown(self, camera: CameraState, result: UnknownFace) -> None:
         """Keep an unknown face for teaching; the same stranger seen again counts once."""
