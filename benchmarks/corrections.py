@@ -33,12 +33,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.openeye.pipeline.gallery import KnownFaces, KnownPerson  # noqa: E402
-from custom_components.openeye.pipeline.identity import Recognised, decide_encodings  # noqa: E402
-from custom_components.openeye.pipeline.images import decode_image  # noqa: E402
-from tests.faces import astronaut_head_rgb, mirrored_face_jpeg  # noqa: E402
-from tests.media import media  # noqa: E402
-from tests.pipeline.real_faces import clip_frames, shared_engine  # noqa: E402
+from custom_components.openeye.pipeline.gallery import KnownFaces, KnownPerson
+from custom_components.openeye.pipeline.identity import Recognised, decide_encodings
+from custom_components.openeye.pipeline.images import decode_image
+from tests.faces import astronaut_head_rgb, mirrored_face_jpeg
+from tests.media import media
+from tests.pipeline.real_faces import clip_frames, shared_engine
 
 type Encoding = tuple[float, ...]
 
