@@ -126,8 +126,10 @@ def recognized(
     person_id: str,
     name: str = "Eileen",
     confidence: float = 0.71,
+    *,
+    value: float = 0.0,
 ) -> FaceRecognized:
-    """Return a recognition of a person, now, decided a moment ago."""
+    """Return a recognition of a person, now, decided a moment ago; its encoding is ``value``s."""
     now = time.time()
     return FaceRecognized(
         camera_id,
@@ -142,6 +144,7 @@ def recognized(
         box=BOX,
         crop_jpeg=CROP,
         decided_at=now,
+        encoding=(value,) * 128,
     )
 
 

@@ -33,6 +33,8 @@ from tests.helpers import flush_entity_writes
 
 # The person's id, fixed so that unique ids stay the same from run to run.
 PERSON_ID = uuid.UUID(int=7)
+# The recognition's id (in the event entity's attributes), fixed for the same reason.
+RECOGNITION_ID = uuid.UUID(int=8)
 
 
 class VersionedSnapshots(HomeAssistantSnapshotExtension):
@@ -71,7 +73,8 @@ async def test_platform(  # noqa: PLR0917 - pytest passes fixtures by position
         await hass.services.async_call(
             DOMAIN, "enroll_face", {"name": "Eileen", "image_path": str(photo)}, blocking=True
         )
-    fake_pool.emit(recognized("door", 1, PERSON_ID.hex))
+    with patch("custom_components.openeye.sightings.uuid.uuid4", return_value=RECOGNITION_ID):
+        fake_pool.emit(recognized("door", 1, PERSON_ID.hex))
     await flush_entity_writes(hass)
     await snapshot_platform(
         hass,

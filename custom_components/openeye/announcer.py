@@ -42,6 +42,10 @@ EVENT_ENTITY_ATTRIBUTES: Final = (
     "track_id",
     "box",
     "image_url",
+    # "Not this person": the recognition to correct, and whom a look-alike was refused.
+    "recognition_id",
+    "refused_person_id",
+    "refused_person_name",
 )
 
 

@@ -53,6 +53,9 @@ MOTION_DETECTED: Final = "motion_detected"
 # Pushed to websocket subscribers only.
 FACE_DETECTED: Final = "face_detected"
 CAMERA_DOWN: Final = "camera_down"
+# On the bus and pushed, not an event entity's: an administrator said a
+# recognition was not that person ("not this person").
+RECOGNITION_WITHDRAWN: Final = "recognition_withdrawn"
 
 
 def bus_event(event_type: str) -> str:
@@ -64,6 +67,7 @@ def bus_event(event_type: str) -> str:
 EVENT_FACE_RECOGNIZED: Final = bus_event(FACE_RECOGNIZED)
 EVENT_UNKNOWN_FACE: Final = bus_event(UNKNOWN_FACE)
 EVENT_MOTION_DETECTED: Final = bus_event(MOTION_DETECTED)
+EVENT_RECOGNITION_WITHDRAWN: Final = bus_event(RECOGNITION_WITHDRAWN)
 
 # Services.
 SERVICE_ENROLL_FACE: Final = "enroll_face"
@@ -71,6 +75,7 @@ SERVICE_RENAME_PERSON: Final = "rename_person"
 SERVICE_REMOVE_PERSON: Final = "remove_person"
 SERVICE_SCAN: Final = "scan"
 SERVICE_PURGE_UNKNOWN_FACES: Final = "purge_unknown_faces"
+SERVICE_NOT_THIS_PERSON: Final = "not_this_person"
 
 # Limits on what users send.
 MAX_NAME_LENGTH: Final = 64

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from .const import CAMERA_DOWN, FACE_DETECTED, FACE_RECOGNIZED, MOTION_DETECTED, UNKNOWN_FACE
+from .const import (
+    CAMERA_DOWN,
+    FACE_DETECTED,
+    FACE_RECOGNIZED,
+    MOTION_DETECTED,
+    RECOGNITION_WITHDRAWN,
+    UNKNOWN_FACE,
+)
 
 type Box = tuple[int, int, int, int]
 
@@ -69,10 +76,13 @@ class Recognition(Fact):
     track_id: int
     image_url: str | None
     crop_jpeg: bytes
+    # The recognition's own id, for "not this person" (openeye/recognitions/correct).
+    recognition_id: str
 
     def data(self) -> dict[str, Any]:
         """Return who, how surely, where in the picture and where to see the face."""
         return {
+            "recognition_id": self.recognition_id,
             "person_id": self.person_id,
             "person_name": self.person_name,
             "confidence": round(self.confidence, 3),
@@ -101,6 +111,10 @@ class Stranger(Fact):
     track_id: int
     image_url: str | None
     crop_jpeg: bytes
+    # The person the face would have been taken for, had their counter-examples
+    # not refused it (a look-alike once corrected), and their name.
+    refused_person_id: str | None = None
+    refused_person_name: str | None = None
 
     def data(self) -> dict[str, Any]:
         """Return the stored face's id (to teach it later) and where to see it."""
@@ -116,11 +130,39 @@ class Stranger(Fact):
             # A stranger is always worth a notification: clients need no
             # second push to know it is an alert.
             "alert": True,
+            "refused_person_id": self.refused_person_id,
+            "refused_person_name": self.refused_person_name,
         }
 
     def thumbnail(self) -> bytes | None:
         """Return the stranger's face."""
         return self.crop_jpeg
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecognitionWithdrawn(Fact):
+    """An administrator said a recognition was not that person: its visit is withdrawn.
+
+    Not an event entity's event: automations that followed the recognition
+    listen on the bus, and dashboards mark the recognition from the push.
+    """
+
+    event_type: ClassVar[str] = RECOGNITION_WITHDRAWN
+    on_entity: ClassVar[bool] = False
+
+    recognition_id: str
+    person_id: str
+    person_name: str
+
+    def data(self) -> dict[str, Any]:
+        """Return which recognition of whom, at which camera, was withdrawn."""
+        return {
+            "recognition_id": self.recognition_id,
+            "person_id": self.person_id,
+            "person_name": self.person_name,
+            "camera_id": self.camera.camera_id,
+            "camera_name": self.camera.name,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

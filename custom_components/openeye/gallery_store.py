@@ -1,10 +1,16 @@
-"""The face gallery: taught people and recent unknown faces, kept in Home Assistant's storage.
+"""The face gallery: people, unknown faces and recent recognitions, in Home Assistant's storage.
 
 Stored with Home Assistant's ``Store`` (atomic writes, versioned). Every
 change a user asks for (enroll, rename, remove) is written before it is
 acknowledged, so an acknowledged enrollment survives a crash. Sightings and
 unknown faces, which arrive often, are saved with a short delay instead.
 Encodings and photos never leave Home Assistant except to OpenEye's workers.
+
+Recent recognitions are kept (bounded like unknown faces) so that an
+administrator can say "not this person" later: the face then becomes a
+counter-example of the person and an unknown face. Both additions to the
+layout are optional (a person without ``counter_examples``, a file without
+``recognitions`` load as none), so layout 1.1 needs no migration for them.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ STORAGE_MINOR_VERSION: Final = 1
 SAVE_DELAY: Final = 10
 # A person keeps at most this many encodings: more adds little and slows matching.
 MAX_ENCODINGS_PER_PERSON: Final = 20
+# A person keeps at most this many counter-examples ("not this person"), the newest.
+MAX_COUNTER_EXAMPLES_PER_PERSON: Final = 20
 
 
 def base64_text(data: bytes) -> str:
@@ -50,6 +58,8 @@ class Person:
     person_entity_id: str | None = None
     last_seen: datetime | None = None
     last_camera_id: str | None = None
+    # Encodings of faces an administrator said were not this person.
+    counter_examples: list[list[float]] = field(default_factory=list, repr=False)
 
     def as_storage(self) -> dict[str, Any]:
         """Return the JSON form kept in storage."""
@@ -62,6 +72,7 @@ class Person:
             "created": self.created.isoformat(),
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "last_camera_id": self.last_camera_id,
+            "counter_examples": self.counter_examples,
         }
 
     @classmethod
@@ -77,6 +88,7 @@ class Person:
             created=_parse_time(data["created"]),
             last_seen=_parse_time(last_seen) if last_seen else None,
             last_camera_id=data.get("last_camera_id"),
+            counter_examples=[list(map(float, enc)) for enc in data.get("counter_examples", [])],
         )
 
 
@@ -115,6 +127,56 @@ class UnknownFaceRecord:
             encoding=list(map(float, data["encoding"])),
             crop=base64.b64decode(data.get("crop") or ""),
             best_distance=data.get("best_distance"),
+        )
+
+
+@dataclass(slots=True)
+class RecognitionRecord:
+    """A recent recognition (the first of a visit), kept so that it can be corrected."""
+
+    recognition_id: str
+    person_id: str
+    camera_id: str
+    camera_name: str
+    timestamp: datetime
+    encoding: list[float] = field(repr=False)
+    crop: bytes = field(repr=False)
+    distance: float | None = None
+    # Where the person was last seen before this visit began, so that
+    # withdrawing the visit can give it back.
+    previous_seen: datetime | None = None
+    previous_camera_id: str | None = None
+
+    def as_storage(self) -> dict[str, Any]:
+        """Return the JSON form kept in storage."""
+        return {
+            "id": self.recognition_id,
+            "person_id": self.person_id,
+            "camera_id": self.camera_id,
+            "camera_name": self.camera_name,
+            "timestamp": self.timestamp.isoformat(),
+            "encoding": self.encoding,
+            "crop": base64_text(self.crop),
+            "distance": self.distance,
+            "previous_seen": self.previous_seen.isoformat() if self.previous_seen else None,
+            "previous_camera_id": self.previous_camera_id,
+        }
+
+    @classmethod
+    def from_storage(cls, data: dict[str, Any]) -> RecognitionRecord:
+        """Build a record from its stored JSON form."""
+        previous = data.get("previous_seen")
+        return cls(
+            recognition_id=data["id"],
+            person_id=data["person_id"],
+            camera_id=data["camera_id"],
+            camera_name=data.get("camera_name", ""),
+            timestamp=_parse_time(data["timestamp"]),
+            encoding=list(map(float, data["encoding"])),
+            crop=base64.b64decode(data.get("crop") or ""),
+            distance=data.get("distance"),
+            previous_seen=_parse_time(previous) if previous else None,
+            previous_camera_id=data.get("previous_camera_id"),
         )
 
 
@@ -161,6 +223,7 @@ class GalleryStore:
         self.people: dict[str, Person] = {}
         self.unknown: dict[str, UnknownFaceRecord] = {}
         self.statistics: dict[str, Any] = {}
+        self.recognitions: dict[str, RecognitionRecord] = {}
 
     async def async_load(self) -> None:
         """Read the gallery from storage (empty on the first run)."""
@@ -173,6 +236,10 @@ class GalleryStore:
             for record in map(UnknownFaceRecord.from_storage, data.get("unknown", []))
         }
         self.statistics = dict(data.get("statistics", {}))
+        self.recognitions = {
+            record.recognition_id: record
+            for record in map(RecognitionRecord.from_storage, data.get("recognitions", []))
+        }
 
     def _data(self) -> dict[str, Any]:
         """Return everything as the JSON document written to storage.
@@ -184,10 +251,12 @@ class GalleryStore:
         person's encodings are a new list), so reading them here is safe.
         """
         people, unknown = list(self.people.values()), list(self.unknown.values())
+        recognitions = list(self.recognitions.values())
         return {
             "people": [person.as_storage() for person in people],
             "unknown": [record.as_storage() for record in unknown],
             "statistics": self.statistics,
+            "recognitions": [record.as_storage() for record in recognitions],
         }
 
     async def async_save(self) -> None:
@@ -208,6 +277,7 @@ class GalleryStore:
                     person.person_id,
                     person.name,
                     tuple(tuple(encoding) for encoding in person.encodings),
+                    tuple(tuple(encoding) for encoding in person.counter_examples),
                 )
                 for person in self.people.values()
             )
@@ -339,3 +409,45 @@ class GalleryStore:
         person.last_seen = when
         person.last_camera_id = camera_id
         self.schedule_save()
+
+    # Recent recognitions and their corrections ("not this person") ----------
+
+    def add_recognition(self, record: RecognitionRecord, max_days: int, max_count: int) -> None:
+        """Keep a new recognition for a while, bounded by the unknown-face retention options."""
+        self.recognitions[record.recognition_id] = record
+        self.prune_recognitions(max_days, max_count)
+        self.schedule_save()
+
+    def prune_recognitions(self, max_days: int, max_count: int) -> int:
+        """Drop recognitions older than ``max_days`` and all but the newest ``max_count``."""
+        cutoff = dt_util.utcnow() - timedelta(days=max_days)
+        keep = sorted(
+            (record for record in self.recognitions.values() if record.timestamp >= cutoff),
+            key=lambda record: record.timestamp,
+        )[-max_count:]
+        removed = len(self.recognitions) - len(keep)
+        if removed:
+            self.recognitions = {record.recognition_id: record for record in keep}
+            self.schedule_save()
+        return removed
+
+    def get_recognition(self, recognition_id: str) -> RecognitionRecord:
+        """Return a kept recognition of a person still taught, or raise a translated error.
+
+        A recognition already corrected, pruned, or of a person removed since
+        cannot be corrected.
+        """
+        record = self.recognitions.get(recognition_id)
+        if record is None or record.person_id not in self.people:
+            raise OpenEyeValidationError(
+                "unknown_recognition", {"recognition_id": recognition_id[:64]}
+            )
+        return record
+
+    def add_counter_example(self, person_id: str, encoding: list[float]) -> Person:
+        """Keep a face as one the person is not, keeping the newest few (saved by the caller)."""
+        person = self.get_person(person_id)
+        person.counter_examples = [*person.counter_examples, encoding][
+            -MAX_COUNTER_EXAMPLES_PER_PERSON:
+        ]
+        return person

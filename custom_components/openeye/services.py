@@ -1,4 +1,4 @@
-"""OpenEye's services: teach, rename and remove people, scan a camera, purge unknown faces.
+"""OpenEye's services: teach, rename and remove people, scan, purge unknown faces, correct.
 
 Registered once in ``async_setup``, whatever the entries. Services that change
 the gallery are for administrators only.
@@ -26,12 +26,13 @@ from homeassistant.util import dt as dt_util
 # the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
-from . import gallery_actions
+from . import corrections, gallery_actions
 from .const import (
     CONF_CAMERA_ENTITY_ID,
     DOMAIN,
     MAX_NAME_LENGTH,
     SERVICE_ENROLL_FACE,
+    SERVICE_NOT_THIS_PERSON,
     SERVICE_PURGE_UNKNOWN_FACES,
     SERVICE_REMOVE_PERSON,
     SERVICE_RENAME_PERSON,
@@ -46,6 +47,7 @@ ATTR_IMAGE_PATH = "image_path"
 ATTR_UNKNOWN_FACE_ID = "unknown_face_id"
 ATTR_PERSON_ENTITY_ID = "person_entity_id"
 ATTR_OLDER_THAN_DAYS = "older_than_days"
+ATTR_RECOGNITION_ID = "recognition_id"
 
 ENROLL_SOURCES = (ATTR_IMAGE_PATH, CONF_CAMERA_ENTITY_ID, ATTR_UNKNOWN_FACE_ID)
 # Longest path Linux accepts; anything longer is refused before it reaches the disk.
@@ -92,6 +94,8 @@ SCAN_SCHEMA = vol.Schema({vol.Required(CONF_CAMERA_ENTITY_ID): cv.entity_domain(
 PURGE_SCHEMA = vol.Schema(
     {vol.Optional(ATTR_OLDER_THAN_DAYS): vol.All(vol.Coerce(int), vol.Range(min=0, max=3650))}
 )
+
+NOT_THIS_PERSON_SCHEMA = vol.Schema({vol.Required(ATTR_RECOGNITION_ID): _bounded(64)})
 
 
 def loaded_hub(hass: HomeAssistant) -> OpenEyeHub:
@@ -201,12 +205,26 @@ async def _purge_unknown_faces(hass: HomeAssistant, call: ServiceCall) -> Servic
     return {"removed": removed} if call.return_response else None
 
 
+@_admin
+async def _not_this_person(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Say a recognition was not that person: a counter-example, the visit withdrawn."""
+    hub = loaded_hub(hass)
+    result = await corrections.async_not_this_person(hub, call.data[ATTR_RECOGNITION_ID])
+    return result if call.return_response else None
+
+
 SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
     (SERVICE_ENROLL_FACE, _enroll_face, ENROLL_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_RENAME_PERSON, _rename_person, RENAME_SCHEMA, SupportsResponse.NONE),
     (SERVICE_REMOVE_PERSON, _remove_person, REMOVE_SCHEMA, SupportsResponse.NONE),
     (SERVICE_SCAN, _scan, SCAN_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_PURGE_UNKNOWN_FACES, _purge_unknown_faces, PURGE_SCHEMA, SupportsResponse.OPTIONAL),
+    (
+        SERVICE_NOT_THIS_PERSON,
+        _not_this_person,
+        NOT_THIS_PERSON_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
 )
 
 

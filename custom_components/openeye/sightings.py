@@ -6,7 +6,9 @@ same visit (one recognition, one event); a stranger close to one stored at
 the same camera within the presence time is the same stranger (one stored
 face, one event). It owns the presence timers, the day's counters (kept with
 the gallery across restarts) and the retention of unknown faces, and it hands
-every fact it decides on to the announcer.
+every fact it decides on to the announcer. Each visit's recognition is kept
+for a while, so that it can be withdrawn ("not this person"): then the
+counters and the presence it brought are taken back.
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ from .const import (
     CONF_UNKNOWN_RETENTION_COUNT,
     CONF_UNKNOWN_RETENTION_DAYS,
 )
-from .facts import FaceInView, MotionDetected, Recognition, Stranger
-from .gallery_store import GalleryStore, Person, UnknownFaceRecord
+from .facts import (
+    CameraRef,
+    FaceInView,
+    MotionDetected,
+    Recognition,
+    RecognitionWithdrawn,
+    Stranger,
+)
+from .gallery_store import GalleryStore, Person, RecognitionRecord, UnknownFaceRecord
 from .options import OptionValue
+from .pipeline.engine import ENCODING_SIZE
 from .pipeline.messages import (
     FaceDetected,
     FaceLost,
@@ -39,6 +49,7 @@ from .pipeline.messages import (
     MotionEnded,
     MotionStarted,
     UnknownFace,
+    confidence_from_distance,
 )
 from .statistics import DailyStatistics, LastRecognition
 
@@ -164,6 +175,8 @@ class Sightings:
         camera.latest_face = LatestFace(result.crop_jpeg, when, person.name)
         previous = camera.last_recognised.get(person.person_id)
         camera.last_recognised[person.person_id] = when
+        # Where the person was before, in case this visit is withdrawn.
+        seen_before, camera_before = person.last_seen, person.last_camera_id
         self._gallery.mark_seen(person.person_id, when, camera.camera_id)
         self._schedule_presence_end(person.person_id)
         self._announcer.person_changed(person.person_id)
@@ -182,7 +195,12 @@ class Sightings:
             track_id=result.track_id,
             image_url=self.image_url(camera),
             crop_jpeg=result.crop_jpeg,
+            recognition_id=uuid.uuid4().hex,
         )
+        # Kept for "not this person"; a result without its face's encoding
+        # (from an older worker) cannot be corrected, so it is not kept.
+        if len(result.encoding) == ENCODING_SIZE:
+            self._keep_recognition(fact, result, seen_before, camera_before)
         self.statistics.start_new_day()
         self.statistics.recognitions_today += 1
         self.statistics.last_recognition = LastRecognition(
@@ -198,6 +216,31 @@ class Sightings:
         self.store_statistics()
         self._announcer.hub_changed()
         self._announcer.announce(fact)
+
+    def _keep_recognition(
+        self,
+        fact: Recognition,
+        result: FaceRecognized,
+        seen_before: datetime | None,
+        camera_before: str | None,
+    ) -> None:
+        """Keep a visit's recognition for a while, so that it can be withdrawn."""
+        self._gallery.add_recognition(
+            RecognitionRecord(
+                recognition_id=fact.recognition_id,
+                person_id=fact.person_id,
+                camera_id=fact.camera.camera_id,
+                camera_name=fact.camera.name,
+                timestamp=fact.when,
+                encoding=list(result.encoding),
+                crop=result.crop_jpeg,
+                distance=result.mean_distance,
+                previous_seen=seen_before,
+                previous_camera_id=camera_before,
+            ),
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+        )
 
     def _unknown(self, camera: CameraState, result: UnknownFace) -> None:
         """Keep an unknown face for teaching; the same stranger seen again counts once."""
@@ -223,6 +266,7 @@ class Sightings:
         self.statistics.unknown_faces_today += 1
         self.store_statistics()
         self._announcer.hub_changed()
+        refused = self._gallery.people.get(result.refused_person_id or "")
         self._announcer.announce(
             Stranger(
                 camera=camera.ref,
@@ -234,6 +278,8 @@ class Sightings:
                 track_id=result.track_id,
                 image_url=self.image_url(camera),
                 crop_jpeg=result.crop_jpeg,
+                refused_person_id=refused.person_id if refused else None,
+                refused_person_name=refused.name if refused else None,
             )
         )
 
@@ -299,6 +345,101 @@ class Sightings:
             self._hass, self.presence_timeout, _presence_over
         )
 
+    def _restart_presence_end(self, person: Person) -> None:
+        """Set the person's presence timer again after their last sighting was taken back."""
+        if cancel := self._presence_timers.pop(person.person_id, None):
+            cancel()
+        if not self.is_present(person) or person.last_seen is None:
+            return
+        person_id = person.person_id
+
+        @callback
+        def _presence_over(_now: datetime) -> None:
+            self._presence_timers.pop(person_id, None)
+            self._announcer.person_changed(person_id)
+
+        remaining = person.last_seen + self.presence_timeout - dt_util.utcnow()
+        self._presence_timers[person_id] = async_call_later(self._hass, remaining, _presence_over)
+
+    @callback
+    def withdraw(self, record: RecognitionRecord, person: Person) -> RecognitionWithdrawn:
+        """Take back what a recognition's visit brought, and return the fact that says so.
+
+        The day's recognitions go down by one (the face becomes an unknown
+        face of that day instead), the last recognition goes back to the one
+        before if it was this one, and the person's presence ends if this
+        visit was what kept it. The caller saves and announces.
+        """
+        self.statistics.start_new_day()
+        if dt_util.as_local(record.timestamp).date() == self.statistics.day:
+            self.statistics.recognitions_today = max(0, self.statistics.recognitions_today - 1)
+            self.statistics.unknown_faces_today += 1
+        last = self.statistics.last_recognition
+        if last is not None and (last.person_id, last.camera_id, last.timestamp) == (
+            record.person_id,
+            record.camera_id,
+            record.timestamp,
+        ):
+            self.statistics.last_recognition = self._newest_recognition(record)
+        camera = self._cameras.get(record.camera_id)
+        later_visit = any(
+            other.person_id == record.person_id
+            and other.camera_id == record.camera_id
+            and other.timestamp > record.timestamp
+            for other in self._gallery.recognitions.values()
+        )
+        if not later_visit:
+            if camera is not None:
+                # The next sighting at this camera is a new visit.
+                camera.last_recognised.pop(record.person_id, None)
+                if camera.last_person_name == person.name:
+                    camera.last_person_name = None
+            if (
+                person.last_camera_id == record.camera_id
+                and person.last_seen is not None
+                and person.last_seen >= record.timestamp
+            ):
+                person.last_seen = record.previous_seen
+                person.last_camera_id = record.previous_camera_id
+                self._restart_presence_end(person)
+        self.store_statistics()
+        self._announcer.person_changed(person.person_id)
+        self._announcer.hub_changed()
+        if camera is not None:
+            self._announcer.camera_changed(camera.camera_id)
+        self._announcer.statistics_changed()
+        return RecognitionWithdrawn(
+            camera=camera.ref
+            if camera is not None
+            else CameraRef(record.camera_id, record.camera_name, None),
+            when=dt_util.utcnow(),
+            recognition_id=record.recognition_id,
+            person_id=person.person_id,
+            person_name=person.name,
+        )
+
+    def _newest_recognition(self, withdrawn: RecognitionRecord) -> LastRecognition | None:
+        """Return the newest kept recognition other than ``withdrawn``, as the last recognition."""
+        others = [
+            record
+            for record in self._gallery.recognitions.values()
+            if record.recognition_id != withdrawn.recognition_id
+            and record.person_id in self._gallery.people
+        ]
+        if not others:
+            return None
+        newest = max(others, key=lambda record: record.timestamp)
+        distance = newest.distance if newest.distance is not None else 0.0
+        return LastRecognition(
+            person_id=newest.person_id,
+            person_name=self._gallery.people[newest.person_id].name,
+            camera_id=newest.camera_id,
+            camera_name=newest.camera_name,
+            confidence=confidence_from_distance(distance),
+            distance=distance,
+            timestamp=newest.timestamp,
+        )
+
     @callback
     def person_removed(self, person_id: str) -> None:
         """Forget a removed person's visits and presence timer."""
@@ -318,8 +459,12 @@ class Sightings:
             self._announcer.statistics_changed()
 
     def prune_unknown(self) -> None:
-        """Apply the unknown-face retention options."""
+        """Apply the unknown-face retention options (to the kept recognitions too)."""
         self._gallery.prune_unknown(
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+        )
+        self._gallery.prune_recognitions(
             int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
             int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
         )

@@ -33,7 +33,7 @@ from homeassistant.util.hass_dict import HassKey
 # the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
-from . import gallery_actions
+from . import corrections, gallery_actions
 from .const import CONF_CAMERA_ENTITY_ID, CONF_MAX_SUBSCRIPTIONS, DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
 from .gallery_store import base64_text
@@ -477,6 +477,20 @@ async def ws_unknown_assign(
     connection.send_result(msg["id"], result.as_dict())
 
 
+@websocket_api.websocket_command(
+    {vol.Required("type"): "openeye/recognitions/correct", vol.Required("recognition_id"): ID}
+)
+@websocket_api.require_admin
+@websocket_api.async_response
+@_with_hub
+async def ws_recognitions_correct(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any], hub: OpenEyeHub
+) -> None:
+    """Say a recognition was not that person: a counter-example, the visit withdrawn."""
+    result = await corrections.async_not_this_person(hub, msg["recognition_id"])
+    connection.send_result(msg["id"], result)
+
+
 COMMANDS = (
     ws_statistics,
     ws_subscribe,
@@ -487,6 +501,7 @@ COMMANDS = (
     ws_people_delete,
     ws_unknown_list,
     ws_unknown_assign,
+    ws_recognitions_correct,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -185,3 +187,65 @@ def test_samples_are_capped() -> None:
     assert identity.samples == MAX_SAMPLES
     assert identity.distances.shape == (MAX_SAMPLES, 2)
     assert identity.distances[0, 0] == pytest.approx(0.06)
+
+
+def with_counter_examples(ann: list[np.ndarray], bob: list[np.ndarray] | None = None) -> KnownFaces:
+    """Return Ann and Bob with these counter-examples (encodings said not to be them)."""
+    return KnownFaces(
+        (
+            replace(ANN, counter_examples=tuple(tuple(map(float, enc)) for enc in ann)),
+            replace(BOB, counter_examples=tuple(tuple(map(float, enc)) for enc in bob or [])),
+        )
+    )
+
+
+def test_a_match_closer_to_counter_examples_is_refused() -> None:
+    """A face closer to Ann's counter-example than to Ann is unknown, refused for Ann."""
+    known = with_counter_examples([near_ann(0.5)])
+    track = TrackIdentity(known)
+    for _ in range(3):
+        track.add(near_ann(0.45))
+    decision = track.decide(TOLERANCE, 3)
+    assert isinstance(decision, Unrecognised)
+    assert decision.refused_person is not None
+    assert decision.refused_person.person_id == "ann"
+    # The distance reported is still Ann's, not an infinite one.
+    assert decision.best_distance == pytest.approx(0.45)
+
+
+def test_a_counter_example_farther_than_the_examples_refuses_nothing() -> None:
+    """Ann's own face, nearer to her than to her counter-example, is still Ann."""
+    known = with_counter_examples([near_ann(0.5)])
+    track = TrackIdentity(known)
+    for _ in range(2):
+        track.add(near_ann(0.3, direction=2))  # 0.3 from Ann, about 0.58 from the counter-example
+    decision = track.decide(TOLERANCE, 3)
+    assert isinstance(decision, Recognised)
+    assert decision.person.person_id == "ann"
+
+
+def test_a_refused_match_may_still_be_somebody_else() -> None:
+    """Refusing Ann does not refuse Bob: the next closest person within the tolerance wins."""
+    people = KnownFaces.from_arrays(
+        [("ann", "Ann", [axis(0, 0.0).tolist()]), ("bob", "Bob", [axis(0, 0.8).tolist()])]
+    )
+    face = axis(0, 0.35)  # 0.35 from Ann, 0.45 from Bob
+    known = KnownFaces((replace(people.people[0], counter_examples=((*face,),)), people.people[1]))
+    distances = known.person_distances(face.reshape(1, -1))
+    refused = known.refusals(face.reshape(1, -1), distances)
+    assert refused.tolist() == [[True, False]]
+    decision = decide(distances, known.people, TOLERANCE, 1, final=True, refused=refused)
+    assert isinstance(decision, Recognised)
+    assert decision.person.person_id == "bob"
+
+
+def test_counter_distances_without_and_with_counter_examples() -> None:
+    """People without counter-examples are infinitely far from them; others by their closest."""
+    assert not GALLERY.has_counter_examples
+    assert np.isinf(GALLERY.counter_distances(near_ann(0.1).reshape(1, -1))).all()
+    assert not GALLERY.refusals(near_ann(0.1).reshape(1, -1)).any()
+    known = with_counter_examples([], [near_bob(0.2), near_bob(0.4)])
+    distances = known.counter_distances(near_bob(0.1).reshape(1, -1))
+    assert distances[0, 0] == np.inf
+    assert distances[0, 1] == pytest.approx(0.1)
+    assert known.counter_distances(np.empty((0, ENCODING_SIZE))).shape == (0, 2)

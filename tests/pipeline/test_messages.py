@@ -104,6 +104,9 @@ def test_camera_events_of_a_known_face(known_events: list[CameraEvent]) -> None:
     assert base64.b64decode(data["crop_jpeg"]) == recognised.crop_jpeg
     assert recognised.crop_jpeg.startswith(b"\xff\xd8")
     assert data["confidence"] == pytest.approx(1 - data["mean_distance"] / 1.2)
+    # The recognised face's encoding comes along, for "not this person".
+    assert data["encoding"] == list(recognised.encoding)
+    assert len(data["encoding"]) == 128
     lost = round_trip(one(known_events, FaceLost))
     assert lost["person_id"] == ASTRONAUT_ID
     assert lost["duration"] == pytest.approx(1.0)
@@ -123,7 +126,9 @@ def test_an_unknown_face_keeps_its_encoding(unknown_events: list[CameraEvent]) -
     assert len(data["encoding"]) == 128
     assert all(isinstance(value, float) for value in data["encoding"])
     assert base64.b64decode(data["crop_jpeg"]) == unknown.crop_jpeg
-    assert json.dumps(result_to_dict(unknown)).count("null") == 1
+    # Its distance and the person refused (nobody: the gallery is empty).
+    assert data["refused_person_id"] is None
+    assert json.dumps(result_to_dict(unknown)).count("null") == 2
     assert round_trip(one(unknown_events, FaceLost))["person_id"] is None
 
 

@@ -425,7 +425,9 @@ class CameraAnalyzer:
                 box=box,
                 crop_jpeg=crop,
                 decided_at=time.time(),
+                encoding=tuple(float(value) for value in face.identity.last_encoding),
             )
+        refused = decision.refused_person
         return UnknownFace(
             self.camera_id,
             picture.pts,
@@ -436,6 +438,7 @@ class CameraAnalyzer:
             encoding=tuple(float(value) for value in face.identity.last_encoding),
             crop_jpeg=crop,
             decided_at=time.time(),
+            refused_person_id=refused.person_id if refused is not None else None,
         )
 
     def _lost(self, track: Track, pts: float, timestamp: float) -> FaceLost:

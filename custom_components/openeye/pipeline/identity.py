@@ -4,6 +4,11 @@ A single encoding of a moving, blurred or turned face can land just inside or
 just outside the tolerance. Deciding by a vote over a few encodings of the same
 track makes the answer steadier, and the rules below make sure a known name is
 never reported for a face whose evidence lies beyond the tolerance.
+
+A match with a person is refused, sample by sample, when the face is closer to
+the person's counter-examples (faces an administrator said were not them)
+than to their examples; such a sample may still match somebody else. A track
+left unknown because of such refusals says whom it was refused.
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ class Unrecognised:
     # The votes for "unknown" and the samples counted.
     votes: int
     samples: int
+    # The person whose match the counter-examples refused (the one refused
+    # most often among the samples), or None when nothing was refused.
+    refused_person: KnownPerson | None = None
 
 
 type Decision = Recognised | Unrecognised
@@ -70,6 +78,8 @@ def decide(
     tolerance: float,
     samples_to_decide: int,
     final: bool = False,
+    *,
+    refused: NDArray[np.bool_] | None = None,
 ) -> Decision | None:
     """Decide from a track's distance matrix (samples x people), or return None to wait.
 
@@ -79,6 +89,10 @@ def decide(
     voting distance within the tolerance; the most voted one wins, the closer
     one on a tie. Failing that, the track is unknown once it has
     ``samples_to_decide`` samples (any sample at all when ``final``).
+
+    ``refused`` (the shape of ``distances``, see ``KnownFaces.refusals``)
+    marks the matches the counter-examples refuse: such a person does not
+    count for that sample, as if they were infinitely far.
     """
     samples = len(distances)
     if samples == 0:
@@ -87,6 +101,15 @@ def decide(
         if samples < samples_to_decide and not final:
             return None
         return Unrecognised(None, None, samples, samples)
+    refused_person: KnownPerson | None = None
+    if refused is not None and refused.any():
+        refused_person = _most_refused(distances, people, tolerance, refused)
+        # Reported distances stay those to the closest person, refused or not,
+        # so that they remain finite and say how close the look-alike came.
+        unmasked = distances[np.arange(samples), np.argmin(distances, axis=1)]
+        distances = np.where(refused, np.inf, distances)
+    else:
+        unmasked = None
     closest = np.argmin(distances, axis=1)
     closest_distance = distances[np.arange(samples), closest]
     voting = closest_distance <= tolerance
@@ -108,11 +131,53 @@ def decide(
         return Recognised(people[index], float(mine.min()), evidence, votes, samples)
     if samples < samples_to_decide and not final:
         return None
+    reported = closest_distance if unmasked is None else unmasked
     return Unrecognised(
-        float(closest_distance.min()),
-        float(closest_distance.mean()),
+        float(reported.min()),
+        float(reported.mean()),
         unknown_votes,
         samples,
+        refused_person,
+    )
+
+
+def _most_refused(
+    distances: NDArray[np.float64],
+    people: tuple[KnownPerson, ...],
+    tolerance: float,
+    refused: NDArray[np.bool_],
+) -> KnownPerson | None:
+    """Return the person most often refused among the samples they would have won, if any.
+
+    A sample counts for a person when that person is its closest and within
+    the tolerance (a vote they would have had) but the match is refused.
+    """
+    samples = len(distances)
+    closest = np.argmin(distances, axis=1)
+    rows = np.arange(samples)
+    lost = refused[rows, closest] & (distances[rows, closest] <= tolerance)
+    if not lost.any():
+        return None
+    counts = np.bincount(closest[lost], minlength=len(people))
+    return people[int(np.argmax(counts))]
+
+
+def decide_encodings(
+    known: KnownFaces, encodings: NDArray[np.float64], tolerance: float
+) -> Decision | None:
+    """Decide once about a few encodings of one face, as a worker finally would.
+
+    For faces decided outside a track (a stored unknown face, a photo): the
+    same rule as a track's final decision, counter-examples included.
+    """
+    distances = known.person_distances(encodings)
+    return decide(
+        distances,
+        known.people,
+        tolerance,
+        samples_to_decide=1,
+        final=True,
+        refused=known.refusals(encodings, distances),
     )
 
 
@@ -124,6 +189,7 @@ class TrackIdentity:
         self._known = known
         self._encodings: NDArray[np.float64] = np.empty((0, ENCODING_SIZE), dtype=np.float64)
         self._distances: NDArray[np.float64] = np.empty((0, len(known)), dtype=np.float64)
+        self._refused: NDArray[np.bool_] = np.zeros((0, len(known)), dtype=np.bool_)
         self.decision: Decision | None = None
 
     @property
@@ -144,8 +210,10 @@ class TrackIdentity:
     def add(self, encoding: NDArray[np.float64]) -> None:
         """Add one encoding and its distances to every known person."""
         row = encoding.reshape(1, ENCODING_SIZE)
+        distances = self._known.person_distances(row)
         self._encodings = np.vstack([self._encodings, row])[-MAX_SAMPLES:]
-        self._distances = np.vstack([self._distances, self._known.person_distances(row)])[
+        self._distances = np.vstack([self._distances, distances])[-MAX_SAMPLES:]
+        self._refused = np.vstack([self._refused, self._known.refusals(row, distances)])[
             -MAX_SAMPLES:
         ]
 
@@ -153,6 +221,7 @@ class TrackIdentity:
         """Score the kept samples against a new gallery; a decision already made stays."""
         self._known = known
         self._distances = known.person_distances(self._encodings)
+        self._refused = known.refusals(self._encodings, self._distances)
 
     def decide(
         self, tolerance: float, samples_to_decide: int, final: bool = False
@@ -164,6 +233,11 @@ class TrackIdentity:
         if self.decision is not None:
             return None
         self.decision = decide(
-            self._distances, self._known.people, tolerance, samples_to_decide, final
+            self._distances,
+            self._known.people,
+            tolerance,
+            samples_to_decide,
+            final,
+            refused=self._refused,
         )
         return self.decision

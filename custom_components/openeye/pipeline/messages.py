@@ -114,6 +114,9 @@ class FaceRecognized(CameraResult):
     # frame's ``timestamp`` is older by the analysis time; this is the moment
     # from which delivery to Home Assistant and its subscribers is measured.
     decided_at: float = 0.0
+    # The face's encoding, so that an administrator can say later that it was
+    # not this person ("not this person" keeps it as a counter-example).
+    encoding: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,9 @@ class UnknownFace(CameraResult):
     crop_jpeg: bytes = field(default=b"", repr=False)
     # Wall-clock time at which the worker decided (0 when not known).
     decided_at: float = 0.0
+    # The person the face would have been taken for, had their counter-examples
+    # not refused the match (None when nothing was refused).
+    refused_person_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,8 @@ def analyze_still(
     boxes = find_faces(engine, rgb, settings.still_upsample)
     encodings = engine.encode(rgb, boxes)
     distances = known.person_distances(encodings)
+    # A match the person's counter-examples refuse is no match (identity.py).
+    distances = np.where(known.refusals(encodings, distances), np.inf, distances)
     faces: list[StillFace] = []
     for index, (box, encoding) in enumerate(zip(boxes, encodings, strict=True)):
         face = StillFace(
