@@ -32,12 +32,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.openeye.pipeline.engine import FaceEngine  # noqa: E402
-from custom_components.openeye.pipeline.grouping import (  # noqa: E402
+from custom_components.openeye.pipeline.engine import FaceEngine
+from custom_components.openeye.pipeline.grouping import (
     closest_group,
     grouping_tolerance,
 )
-from custom_components.openeye.pipeline.images import decode_image  # noqa: E402
+from custom_components.openeye.pipeline.images import decode_image
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 # Who each photo's faces are, left to right as the detector lists them.

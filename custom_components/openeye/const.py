@@ -53,6 +53,8 @@ MOTION_DETECTED: Final = "motion_detected"
 # Pushed to websocket subscribers only.
 FACE_DETECTED: Final = "face_detected"
 CAMERA_DOWN: Final = "camera_down"
+# Earlier unknown faces re-labelled after teaching: on the bus and pushed.
+PAST_NAMED: Final = "past_named"
 
 
 def bus_event(event_type: str) -> str:
@@ -64,6 +66,7 @@ def bus_event(event_type: str) -> str:
 EVENT_FACE_RECOGNIZED: Final = bus_event(FACE_RECOGNIZED)
 EVENT_UNKNOWN_FACE: Final = bus_event(UNKNOWN_FACE)
 EVENT_MOTION_DETECTED: Final = bus_event(MOTION_DETECTED)
+EVENT_PAST_NAMED: Final = bus_event(PAST_NAMED)
 
 # Services.
 SERVICE_ENROLL_FACE: Final = "enroll_face"
@@ -71,6 +74,10 @@ SERVICE_RENAME_PERSON: Final = "rename_person"
 SERVICE_REMOVE_PERSON: Final = "remove_person"
 SERVICE_SCAN: Final = "scan"
 SERVICE_PURGE_UNKNOWN_FACES: Final = "purge_unknown_faces"
+SERVICE_ASSIGN_STRANGER: Final = "assign_stranger"
+SERVICE_REMOVE_STRANGER: Final = "remove_stranger"
+# How many of a stranger's faces an assignment teaches, at most (the best ones).
+FACES_TAUGHT_PER_STRANGER: Final = 5
 
 # Limits on what users send.
 MAX_NAME_LENGTH: Final = 64

@@ -5,6 +5,8 @@ something happened and build one of these; the announcer (announcer.py) turns
 it into everything that carries it: the event on Home Assistant's bus, the
 camera's event entity and the websocket push. Each fact has one name, its
 ``event_type``, on all of them (the bus event is ``openeye_<event_type>``).
+News about the gallery rather than a camera (:class:`PastNamed`) goes on the
+bus and to subscribers only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from .const import CAMERA_DOWN, FACE_DETECTED, FACE_RECOGNIZED, MOTION_DETECTED, UNKNOWN_FACE
+from .const import (
+    CAMERA_DOWN,
+    FACE_DETECTED,
+    FACE_RECOGNIZED,
+    MOTION_DETECTED,
+    PAST_NAMED,
+    UNKNOWN_FACE,
+)
 
 type Box = tuple[int, int, int, int]
 
@@ -101,6 +110,12 @@ class Stranger(Fact):
     track_id: int
     image_url: str | None
     crop_jpeg: bytes
+    # The recurring stranger the face belongs to, its visits counting this
+    # one and the names of the cameras where it was seen.
+    stranger_id: str
+    stranger_label: str
+    stranger_visits: int
+    stranger_cameras: tuple[str, ...]
 
     def data(self) -> dict[str, Any]:
         """Return the stored face's id (to teach it later) and where to see it."""
@@ -116,6 +131,10 @@ class Stranger(Fact):
             # A stranger is always worth a notification: clients need no
             # second push to know it is an alert.
             "alert": True,
+            "stranger_id": self.stranger_id,
+            "stranger_label": self.stranger_label,
+            "stranger_visits": self.stranger_visits,
+            "stranger_cameras": list(self.stranger_cameras),
         }
 
     def thumbnail(self) -> bytes | None:
@@ -164,3 +183,33 @@ class CameraDown(Fact):
     def data(self) -> dict[str, Any]:
         """Return the camera's status and what went wrong."""
         return {"status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastNamed:
+    """Unknown faces kept from earlier turned out to be a person just taught.
+
+    Not a camera's fact: it goes on the bus and to websocket subscribers, not
+    to a camera's event entity.
+    """
+
+    event_type: ClassVar[str] = PAST_NAMED
+
+    when: datetime
+    person_id: str
+    person_name: str
+    # How many kept sightings were re-labelled, and at which cameras (names).
+    sightings: int
+    cameras: tuple[str, ...]
+    # The person's last sighting after the re-labelling.
+    last_seen: datetime | None
+
+    def data(self) -> dict[str, Any]:
+        """Return who was named, in how many earlier sightings and where."""
+        return {
+            "person_id": self.person_id,
+            "person_name": self.person_name,
+            "sightings": self.sightings,
+            "cameras": list(self.cameras),
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+        }

@@ -69,9 +69,7 @@ def closest_group[K](
     return best[1] if best is not None else None
 
 
-def best_faces(
-    encodings: Sequence[Sequence[float]], sizes: Sequence[int], limit: int
-) -> list[int]:
+def best_faces(encodings: Sequence[Sequence[float]], sizes: Sequence[int], limit: int) -> list[int]:
     """Return the indices of a group's best faces, at most ``limit``, best first.
 
     A larger face (``sizes``: its box's area in pixels, 0 when unknown) holds
