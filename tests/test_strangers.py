@@ -324,6 +324,7 @@ async def test_assign_stranger_action_to_a_known_person_keeps_the_cap(
 async def test_deleting_strangers(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
+    *,
     fake_pool: FakePool,
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
@@ -373,13 +374,14 @@ async def test_strangers_expire_with_their_faces(
 async def test_bad_stranger_requests_change_nothing(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
+    *,
     fake_pool: FakePool,
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
     hass_read_only_access_token: str,
     hass_read_only_user: MockUser,
 ) -> None:
-    """Unknown ids, missing or taken names and non-admins are refused, translated; nothing changes."""
+    """Unknown ids, missing or taken names and non-admins are refused; nothing changes."""
     hub = _hub(init_integration)
     hub.gallery.people["p1"] = Person("p1", "Ann", [[0.9] * 128], b"\xff\xd8", dt_util.utcnow())
     await _visits(hass, fake_pool, freezer, _face(0.10))
