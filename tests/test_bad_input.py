@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_NAME_LENGTH
 from custom_components.openeye.gallery_store import STORAGE_KEY
 from custom_components.openeye.hub import OpenEyeHub
-from custom_components.openeye.websocket_api import MAX_CAMERA_FILTER
+from custom_components.openeye.websocket_api import EVENT_TYPES, MAX_CAMERA_FILTER
 from tests.fake_pool import FakePool, still_image
 
 # What photos hold: the fake pool answers whatever they are.
@@ -299,7 +299,7 @@ async def test_oversized_requests_are_refused_and_leave_nothing(
         # Longer than the cameras there are (one here): refused too.
         {"type": "openeye/subscribe", "camera_ids": ["a", "b"]},
         {"type": "openeye/subscribe", "camera_ids": ["x" * 65]},
-        {"type": "openeye/subscribe", "event_types": ["alert"] * 5},
+        {"type": "openeye/subscribe", "event_types": ["alert"] * (len(EVENT_TYPES) + 1)},
         {"type": "openeye/subscribe", "event_types": ["alert"] * 100_000},
         {"type": "openeye/people/rename", "person_id": "p", "name": "n" * 1_000_000},
     ]

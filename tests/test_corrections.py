@@ -113,11 +113,14 @@ async def test_not_this_person_withdraws_the_visit_and_teaches_the_workers(
 
     assert result["success"], result
     unknown_id = result["result"]["unknown_id"]
+    # The face joined a stranger, as every unknown face does.
+    stranger_id = hub.gallery.unknown[unknown_id].stranger_id
+    assert stranger_id in hub.gallery.strangers
     assert result["result"] == {
         "recognition_id": recognition_id,
         "person_id": "p1",
         "unknown_id": unknown_id,
-        "stranger_id": None,
+        "stranger_id": stranger_id,
     }
     [event] = withdrawn
     assert {key: event.data[key] for key in ("recognition_id", "person_id", "person_name")} == {
@@ -133,6 +136,7 @@ async def test_not_this_person_withdraws_the_visit_and_teaches_the_workers(
     # The counts and the presence are taken back; the face is now an unknown face.
     assert hub.statistics.recognitions_today == 0
     assert hub.statistics.unknown_faces_today == 1
+    assert hub.statistics.strangers_seen == {stranger_id}
     assert hub.statistics.last_recognition is None
     assert not hub.is_present(person)
     assert hub.gallery.unknown[unknown_id].encoding == [LOOK_ALIKE] * 128

@@ -145,11 +145,13 @@ async def test_counters_reset_at_local_midnight_and_survive_restarts(
     hub = _hub(config_entry)
     hub.statistics.recognitions_today = 3
     hub.statistics.unknown_faces_today = 2
+    hub.statistics.strangers_seen = {"s1", "s2"}
 
     # A restart before midnight keeps the day's figures.
     assert await hass.config_entries.async_reload(config_entry.entry_id)
     hub = _hub(config_entry)
     assert (hub.statistics.recognitions_today, hub.statistics.unknown_faces_today) == (3, 2)
+    assert hub.statistics.strangers_today == 2
     await flush_entity_writes(hass)
     assert hass.states.get("sensor.openeye_recognitions_today").state == "3"
 
@@ -159,6 +161,7 @@ async def test_counters_reset_at_local_midnight_and_survive_restarts(
     await flush_entity_writes(hass)
     assert hass.states.get("sensor.openeye_recognitions_today").state == "0"
     assert hass.states.get("sensor.openeye_unknown_faces_today").state == "0"
+    assert hass.states.get("sensor.openeye_strangers_today").state == "0"
     assert hub.statistics.day.isoformat() == "2026-11-26"
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 

@@ -48,6 +48,7 @@ async def test_statistics(
         "known_people": 0,
         "recognitions_today": 0,
         "unknown_faces_today": 0,
+        "strangers_today": 0,
         "last_recognition": None,
         "watching": {"subscriptions": 0, "users": 0},
     }

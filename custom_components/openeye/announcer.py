@@ -19,7 +19,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .const import bus_event
-from .facts import CameraDown, CameraRef, Fact
+from .facts import CameraDown, CameraRef, Fact, PastNamed
 from .gallery_store import base64_text
 from .pipeline.messages import Figures
 from .signals import (
@@ -46,6 +46,10 @@ EVENT_ENTITY_ATTRIBUTES: Final = (
     "recognition_id",
     "refused_person_id",
     "refused_person_name",
+    "stranger_id",
+    "stranger_label",
+    "stranger_visits",
+    "stranger_cameras",
 )
 
 
@@ -113,6 +117,14 @@ class Announcer:
         async_dispatcher_send(
             self._hass, SIGNAL_PUSH, Push("camera_event", camera.camera_id, message)
         )
+
+    @callback
+    def announce_past_named(self, fact: PastNamed) -> None:
+        """Send gallery news on the bus and to every subscriber (no camera's entity has it)."""
+        data = fact.data()
+        self._hass.bus.async_fire(bus_event(fact.event_type), data)
+        message = {"timestamp": fact.when.isoformat(), "data": data}
+        async_dispatcher_send(self._hass, SIGNAL_PUSH, Push("past_named", None, message))
 
     @callback
     def figures(self, camera: CameraRef, figures: Figures) -> None:

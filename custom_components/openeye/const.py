@@ -56,6 +56,8 @@ CAMERA_DOWN: Final = "camera_down"
 # On the bus and pushed, not an event entity's: an administrator said a
 # recognition was not that person ("not this person").
 RECOGNITION_WITHDRAWN: Final = "recognition_withdrawn"
+# Earlier unknown faces re-labelled after teaching: on the bus and pushed.
+PAST_NAMED: Final = "past_named"
 
 
 def bus_event(event_type: str) -> str:
@@ -68,6 +70,7 @@ EVENT_FACE_RECOGNIZED: Final = bus_event(FACE_RECOGNIZED)
 EVENT_UNKNOWN_FACE: Final = bus_event(UNKNOWN_FACE)
 EVENT_MOTION_DETECTED: Final = bus_event(MOTION_DETECTED)
 EVENT_RECOGNITION_WITHDRAWN: Final = bus_event(RECOGNITION_WITHDRAWN)
+EVENT_PAST_NAMED: Final = bus_event(PAST_NAMED)
 
 # Services.
 SERVICE_ENROLL_FACE: Final = "enroll_face"
@@ -76,6 +79,10 @@ SERVICE_REMOVE_PERSON: Final = "remove_person"
 SERVICE_SCAN: Final = "scan"
 SERVICE_PURGE_UNKNOWN_FACES: Final = "purge_unknown_faces"
 SERVICE_NOT_THIS_PERSON: Final = "not_this_person"
+SERVICE_ASSIGN_STRANGER: Final = "assign_stranger"
+SERVICE_REMOVE_STRANGER: Final = "remove_stranger"
+# How many of a stranger's faces an assignment teaches, at most (the best ones).
+FACES_TAUGHT_PER_STRANGER: Final = 5
 
 # Limits on what users send.
 MAX_NAME_LENGTH: Final = 64

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 import uuid
 
-from .const import CONF_UNKNOWN_RETENTION_COUNT, CONF_UNKNOWN_RETENTION_DAYS
+from .const import CONF_TOLERANCE, CONF_UNKNOWN_RETENTION_COUNT, CONF_UNKNOWN_RETENTION_DAYS
 from .gallery_store import UnknownFaceRecord
 from .hub import OpenEyeHub
 
@@ -37,22 +37,22 @@ async def async_not_this_person(hub: OpenEyeHub, recognition_id: str) -> dict[st
         crop=record.crop,
         best_distance=record.distance,
     )
-    gallery.add_unknown(
+    stranger = gallery.add_unknown(
         unknown,
         int(hub.option(CONF_UNKNOWN_RETENTION_DAYS)),
         int(hub.option(CONF_UNKNOWN_RETENTION_COUNT)),
+        float(hub.option(CONF_TOLERANCE)),
     )
     del gallery.recognitions[record.recognition_id]
-    withdrawn = hub.sightings.withdraw(record, person)
+    withdrawn = hub.sightings.withdraw(record, person, stranger)
     await gallery.async_save()
     hub.announcer.announce(withdrawn)
     await hub.async_gallery_changed()
-    # add_unknown puts the face with a stranger once strangers are grouped
-    # (issue 12's other part); until then there is none to name.
-    stranger = getattr(unknown, "stranger_id", None)
     return {
         "recognition_id": record.recognition_id,
         "person_id": person.person_id,
         "unknown_id": unknown.unknown_id,
-        "stranger_id": stranger if isinstance(stranger, str) else None,
+        # The retention prune may drop the face at once (the kept faces are
+        # full and all newer); its stranger then went with it.
+        "stranger_id": stranger.stranger_id if unknown.unknown_id in gallery.unknown else None,
     }

@@ -5,6 +5,8 @@ something happened and build one of these; the announcer (announcer.py) turns
 it into everything that carries it: the event on Home Assistant's bus, the
 camera's event entity and the websocket push. Each fact has one name, its
 ``event_type``, on all of them (the bus event is ``openeye_<event_type>``).
+News about the gallery rather than a camera (:class:`PastNamed`) goes on the
+bus and to subscribers only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .const import (
     FACE_DETECTED,
     FACE_RECOGNIZED,
     MOTION_DETECTED,
+    PAST_NAMED,
     RECOGNITION_WITHDRAWN,
     UNKNOWN_FACE,
 )
@@ -111,6 +114,12 @@ class Stranger(Fact):
     track_id: int
     image_url: str | None
     crop_jpeg: bytes
+    # The recurring stranger the face belongs to, its visits counting this
+    # one and the names of the cameras where it was seen.
+    stranger_id: str
+    stranger_label: str
+    stranger_visits: int
+    stranger_cameras: tuple[str, ...]
     # The person the face would have been taken for, had their counter-examples
     # not refused it (a look-alike once corrected), and their name.
     refused_person_id: str | None = None
@@ -130,6 +139,10 @@ class Stranger(Fact):
             # A stranger is always worth a notification: clients need no
             # second push to know it is an alert.
             "alert": True,
+            "stranger_id": self.stranger_id,
+            "stranger_label": self.stranger_label,
+            "stranger_visits": self.stranger_visits,
+            "stranger_cameras": list(self.stranger_cameras),
             "refused_person_id": self.refused_person_id,
             "refused_person_name": self.refused_person_name,
         }
@@ -206,3 +219,33 @@ class CameraDown(Fact):
     def data(self) -> dict[str, Any]:
         """Return the camera's status and what went wrong."""
         return {"status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastNamed:
+    """Unknown faces kept from earlier turned out to be a person just taught.
+
+    Not a camera's fact: it goes on the bus and to websocket subscribers, not
+    to a camera's event entity.
+    """
+
+    event_type: ClassVar[str] = PAST_NAMED
+
+    when: datetime
+    person_id: str
+    person_name: str
+    # How many kept sightings were re-labelled, and at which cameras (names).
+    sightings: int
+    cameras: tuple[str, ...]
+    # The person's last sighting after the re-labelling.
+    last_seen: datetime | None
+
+    def data(self) -> dict[str, Any]:
+        """Return who was named, in how many earlier sightings and where."""
+        return {
+            "person_id": self.person_id,
+            "person_name": self.person_name,
+            "sightings": self.sightings,
+            "cameras": list(self.cameras),
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+        }

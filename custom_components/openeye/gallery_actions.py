@@ -1,5 +1,7 @@
 """Teaching OpenEye: enroll, rename, remove and assign faces, and scan a camera.
 
+Every teaching ends by naming the past (past_sightings.py).
+
 Shared by the services and the websocket commands, so both refuse bad input
 with the same translated errors. Images are analysed in a worker process at
 full resolution; only file and network I/O happen in Home Assistant.
@@ -20,6 +22,7 @@ from .const import MAX_ENROLL_IMAGE_BYTES
 from .errors import OpenEyeValidationError
 from .gallery_store import Person
 from .hub import OpenEyeHub
+from .past_sightings import async_name_the_past
 from .pipeline.messages import ImageAnalysis, StillFace
 from .pipeline.pool import WorkerUnavailableError
 
@@ -144,6 +147,8 @@ async def async_enroll(
         created = True
     if unknown_id is not None:
         await gallery.async_remove_unknown(unknown_id)
+    # Kept unknown faces that are this person now are theirs (naming the past).
+    await async_name_the_past(hub, person.person_id)
     await hub.async_gallery_changed(added=person if created else None)
     return EnrollResult(person, created)
 

@@ -11,11 +11,16 @@ administrator can say "not this person" later: the face then becomes a
 counter-example of the person and an unknown face. Both additions to the
 layout are optional (a person without ``counter_examples``, a file without
 ``recognitions`` load as none), so layout 1.1 needs no migration for them.
+Every unknown face belongs to a stranger: faces of the same person, grouped
+as they arrive (pipeline/grouping.py decides which), with a friendly label
+("Unknown 3") whose number is never reused. A stranger lasts as long as one
+of its faces is kept under the unknown-face retention options.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -25,14 +30,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, MAX_NAME_LENGTH
+from .const import CONF_TOLERANCE, DOMAIN, MAX_NAME_LENGTH, OPTION_DEFAULTS
 from .errors import OpenEyeValidationError
 from .names import clean_name, name_key
 from .pipeline.gallery import KnownFaces, KnownPerson
+from .pipeline.grouping import closest_group
 
 STORAGE_KEY: Final = f"{DOMAIN}.gallery"
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 1
+# Minor version 2 added strangers: each unknown face belongs to one.
+STORAGE_MINOR_VERSION: Final = 2
 # Sightings and unknown faces arrive in bursts; one write for a burst is enough.
 SAVE_DELAY: Final = 10
 # A person keeps at most this many encodings: more adds little and slows matching.
@@ -103,6 +110,10 @@ class UnknownFaceRecord:
     encoding: list[float] = field(repr=False)
     crop: bytes = field(repr=False)
     best_distance: float | None = None
+    # The stranger it belongs to; set by GalleryStore.add_unknown.
+    stranger_id: str = ""
+    # The face box's area in pixels (0 when unknown): how much detail it holds.
+    face_size: int = 0
 
     def as_storage(self) -> dict[str, Any]:
         """Return the JSON form kept in storage."""
@@ -114,6 +125,8 @@ class UnknownFaceRecord:
             "encoding": self.encoding,
             "crop": base64_text(self.crop),
             "best_distance": self.best_distance,
+            "stranger_id": self.stranger_id,
+            "face_size": self.face_size,
         }
 
     @classmethod
@@ -127,6 +140,58 @@ class UnknownFaceRecord:
             encoding=list(map(float, data["encoding"])),
             crop=base64.b64decode(data.get("crop") or ""),
             best_distance=data.get("best_distance"),
+            stranger_id=data.get("stranger_id") or "",
+            face_size=int(data.get("face_size") or 0),
+        )
+
+
+@dataclass(slots=True)
+class StrangerRecord:
+    """Unknown faces of one person nobody taught, seen on one or more visits."""
+
+    stranger_id: str
+    label: str
+    first_seen: datetime
+    last_seen: datetime
+    # How many times the stranger was reported as an unknown face.
+    visits: int
+    # The cameras where the stranger was seen (id: name when last seen there).
+    cameras: dict[str, str]
+
+    def seen(self, when: datetime, camera_id: str, camera_name: str) -> None:
+        """Take one more sighting into account (not a visit: see GalleryStore.add_unknown)."""
+        self.first_seen = min(self.first_seen, when)
+        self.last_seen = max(self.last_seen, when)
+        self.cameras = {**self.cameras, camera_id: camera_name}
+
+    def camera_list(self, current_names: Mapping[str, str]) -> list[tuple[str, str]]:
+        """Return (camera id, name) of the cameras, under their current names where known."""
+        return [
+            (camera_id, current_names.get(camera_id, name))
+            for camera_id, name in self.cameras.items()
+        ]
+
+    def as_storage(self) -> dict[str, Any]:
+        """Return the JSON form kept in storage."""
+        return {
+            "id": self.stranger_id,
+            "label": self.label,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "visits": self.visits,
+            "cameras": self.cameras,
+        }
+
+    @classmethod
+    def from_storage(cls, data: dict[str, Any]) -> StrangerRecord:
+        """Build a stranger from its stored JSON form."""
+        return cls(
+            stranger_id=data["id"],
+            label=data["label"],
+            first_seen=_parse_time(data["first_seen"]),
+            last_seen=_parse_time(data["last_seen"]),
+            visits=int(data.get("visits", 1)),
+            cameras=dict(data.get("cameras", {})),
         )
 
 
@@ -196,19 +261,28 @@ class _GalleryStorage(Store[dict[str, Any]]):
     ) -> dict[str, Any]:
         """Bring data written by another layout version to the current one.
 
-        Version 1.1 is the first layout, so there is nothing to convert yet;
-        a later layout adds its steps here, keyed on the versions it upgrades
-        from. A newer minor version of the same major loads unchanged (Home
-        Assistant's rule for minor versions), missing sections are filled in.
+        Version 1.1 had no strangers: 1.2 adds their section and counter, and
+        :meth:`GalleryStore.async_load` groups every unknown face that has no
+        stranger yet, oldest first, as if it had just arrived. A newer minor
+        version of the same major loads unchanged (Home Assistant's rule for
+        minor versions), missing sections are filled in.
+
+        Home Assistant writes what this returns at once, so everything is
+        parsed first: a file OpenEye cannot read raises here and stays as it was.
         """
         if old_major_version > STORAGE_VERSION:
             raise NotImplementedError(
                 f"The gallery was written by a newer OpenEye (layout {old_major_version})"
             )
+        for person in old_data.get("people", []):
+            Person.from_storage(person)
+        for record in old_data.get("unknown", []):
+            UnknownFaceRecord.from_storage(record)
         data = dict(old_data)
-        for section in ("people", "unknown"):
+        for section in ("people", "unknown", "strangers"):
             data.setdefault(section, [])
         data.setdefault("statistics", {})
+        data.setdefault("stranger_counter", 0)
         return data
 
 
@@ -222,6 +296,9 @@ class GalleryStore:
         )
         self.people: dict[str, Person] = {}
         self.unknown: dict[str, UnknownFaceRecord] = {}
+        self.strangers: dict[str, StrangerRecord] = {}
+        # The number of the last stranger's label; labels are never reused.
+        self.stranger_counter = 0
         self.statistics: dict[str, Any] = {}
         self.recognitions: dict[str, RecognitionRecord] = {}
 
@@ -240,6 +317,21 @@ class GalleryStore:
             record.recognition_id: record
             for record in map(RecognitionRecord.from_storage, data.get("recognitions", []))
         }
+        self.strangers = {
+            stranger.stranger_id: stranger
+            for stranger in map(StrangerRecord.from_storage, data.get("strangers", []))
+        }
+        self.stranger_counter = int(data.get("stranger_counter", 0))
+        # Faces kept before strangers existed (or whose stranger is missing)
+        # join one now, oldest first, each one visit as when it was reported.
+        tolerance = float(OPTION_DEFAULTS[CONF_TOLERANCE])
+        orphans = [
+            record for record in self.unknown.values() if record.stranger_id not in self.strangers
+        ]
+        for record in sorted(orphans, key=lambda record: record.timestamp):
+            self._group(record, tolerance)
+        if self._drop_empty_strangers() or orphans:
+            self.schedule_save()
 
     def _data(self) -> dict[str, Any]:
         """Return everything as the JSON document written to storage.
@@ -252,9 +344,12 @@ class GalleryStore:
         """
         people, unknown = list(self.people.values()), list(self.unknown.values())
         recognitions = list(self.recognitions.values())
+        strangers = list(self.strangers.values())
         return {
             "people": [person.as_storage() for person in people],
             "unknown": [record.as_storage() for record in unknown],
+            "strangers": [stranger.as_storage() for stranger in strangers],
+            "stranger_counter": self.stranger_counter,
             "statistics": self.statistics,
             "recognitions": [record.as_storage() for record in recognitions],
         }
@@ -342,6 +437,44 @@ class GalleryStore:
         await self.async_save()
         return person
 
+    async def async_teach_stranger(
+        self,
+        stranger_id: str,
+        faces: list[UnknownFaceRecord],
+        *,
+        person_id: str | None = None,
+        name: str | None = None,
+    ) -> tuple[Person, StrangerRecord, list[UnknownFaceRecord]]:
+        """Teach some of a stranger's faces to a person (new when ``name``) and forget the stranger.
+
+        ``faces`` (at least one) are taught, best first: the first is a new
+        person's thumbnail. The person keeps at most
+        :data:`MAX_ENCODINGS_PER_PERSON` encodings, the newest. Returns the
+        person, the stranger and all of its faces, which are no longer kept
+        as unknown. One write, before returning: the person is never taught
+        without the stranger going, nor the other way round.
+        """
+        stranger = self.get_stranger(stranger_id)
+        encodings = [face.encoding for face in faces]
+        if person_id is not None:
+            person = self.get_person(person_id)
+            person.encodings = [*person.encodings, *encodings][-MAX_ENCODINGS_PER_PERSON:]
+        else:
+            person = Person(
+                person_id=uuid.uuid4().hex,
+                name=self.new_name(name or ""),
+                encodings=encodings[:MAX_ENCODINGS_PER_PERSON],
+                thumbnail=faces[0].crop,
+                created=dt_util.utcnow(),
+            )
+            self.people[person.person_id] = person
+        records = self.stranger_faces(stranger_id)
+        for record in records:
+            del self.unknown[record.unknown_id]
+        del self.strangers[stranger_id]
+        await self.async_save()
+        return person, stranger, records
+
     async def async_rename(self, person_id: str, name: str) -> Person:
         """Give a person a new name that nobody else has."""
         person = self.get_person(person_id)
@@ -360,8 +493,25 @@ class GalleryStore:
         """Forget one unknown face, typically after it was taught."""
         if (record := self.unknown.pop(unknown_id, None)) is None:
             raise OpenEyeValidationError("unknown_face_not_found", {"unknown_id": unknown_id})
+        self._drop_empty_strangers()
         await self.async_save()
         return record
+
+    async def async_forget_unknown(self, records: Iterable[UnknownFaceRecord]) -> None:
+        """Forget unknown faces that turned out to be a taught person; strangers left empty go."""
+        for record in records:
+            self.unknown.pop(record.unknown_id, None)
+        self._drop_empty_strangers()
+        await self.async_save()
+
+    async def async_remove_stranger(self, stranger_id: str) -> StrangerRecord:
+        """Forget a stranger and all of its faces."""
+        stranger = self.get_stranger(stranger_id)
+        for record in self.stranger_faces(stranger_id):
+            del self.unknown[record.unknown_id]
+        del self.strangers[stranger_id]
+        await self.async_save()
+        return stranger
 
     async def async_purge_unknown(self, older_than: datetime | None = None) -> int:
         """Delete unknown faces (those older than ``older_than``, or all); return how many."""
@@ -372,6 +522,7 @@ class GalleryStore:
         ]
         for key in doomed:
             del self.unknown[key]
+        self._drop_empty_strangers()
         await self.async_save()
         return len(doomed)
 
@@ -383,11 +534,80 @@ class GalleryStore:
             raise OpenEyeValidationError("unknown_face_not_found", {"unknown_id": unknown_id})
         return record
 
-    def add_unknown(self, record: UnknownFaceRecord, max_days: int, max_count: int) -> None:
-        """Keep a new unknown face and prune by the retention options."""
+    def get_stranger(self, stranger_id: str) -> StrangerRecord:
+        """Return a stranger by id, or raise a translated not-found error."""
+        if (stranger := self.strangers.get(stranger_id)) is None:
+            raise OpenEyeValidationError("unknown_stranger", {"stranger_id": stranger_id})
+        return stranger
+
+    def stranger_faces(self, stranger_id: str) -> list[UnknownFaceRecord]:
+        """Return a stranger's kept faces, oldest first."""
+        return sorted(
+            (record for record in self.unknown.values() if record.stranger_id == stranger_id),
+            key=lambda record: record.timestamp,
+        )
+
+    def add_unknown(
+        self,
+        record: UnknownFaceRecord,
+        max_days: int,
+        max_count: int,
+        tolerance: float = float(OPTION_DEFAULTS[CONF_TOLERANCE]),
+    ) -> StrangerRecord:
+        """Keep a new unknown face in its stranger, prune by the retention options.
+
+        Every new unknown face, whatever found it, comes through here: it
+        joins the stranger it is closest to (see pipeline/grouping.py, with
+        the recognition ``tolerance``) or starts a new one, and counts as one
+        visit of that stranger. Returns the stranger, which is also
+        ``record.stranger_id``.
+        """
+        stranger = self._group(record, tolerance)
         self.unknown[record.unknown_id] = record
         self.prune_unknown(max_days, max_count)
         self.schedule_save()
+        return stranger
+
+    def stranger_seen_again(
+        self, stranger_id: str, when: datetime, camera: tuple[str, str]
+    ) -> None:
+        """Note that a stranger is still in view on the same visit (no new face, no new visit)."""
+        if (stranger := self.strangers.get(stranger_id)) is not None:
+            stranger.seen(when, *camera)
+            self.schedule_save()
+
+    def _group(self, record: UnknownFaceRecord, tolerance: float) -> StrangerRecord:
+        """Put a face (not yet kept) in the stranger it joins or a new one, one visit more."""
+        faces: dict[str, list[list[float]]] = {}
+        for kept in self.unknown.values():
+            if kept.unknown_id != record.unknown_id and kept.stranger_id in self.strangers:
+                faces.setdefault(kept.stranger_id, []).append(kept.encoding)
+        stranger_id = closest_group(record.encoding, faces, tolerance)
+        if stranger_id is None:
+            self.stranger_counter += 1
+            stranger = StrangerRecord(
+                stranger_id=uuid.uuid4().hex,
+                label=f"Unknown {self.stranger_counter}",
+                first_seen=record.timestamp,
+                last_seen=record.timestamp,
+                visits=0,
+                cameras={},
+            )
+            self.strangers[stranger.stranger_id] = stranger
+        else:
+            stranger = self.strangers[stranger_id]
+        stranger.seen(record.timestamp, record.camera_id, record.camera_name)
+        stranger.visits += 1
+        record.stranger_id = stranger.stranger_id
+        return stranger
+
+    def _drop_empty_strangers(self) -> int:
+        """Forget strangers none of whose faces are kept any more; return how many."""
+        kept = {record.stranger_id for record in self.unknown.values()}
+        empty = [stranger_id for stranger_id in self.strangers if stranger_id not in kept]
+        for stranger_id in empty:
+            del self.strangers[stranger_id]
+        return len(empty)
 
     def prune_unknown(self, max_days: int, max_count: int) -> int:
         """Drop unknown faces older than ``max_days`` and all but the newest ``max_count``."""
@@ -399,8 +619,23 @@ class GalleryStore:
         removed = len(self.unknown) - len(keep)
         if removed:
             self.unknown = {record.unknown_id: record for record in keep}
+            # A stranger expires with the last of its faces.
+            self._drop_empty_strangers()
             self.schedule_save()
         return removed
+
+    def mark_seen_earlier(self, person_id: str, when: datetime, camera_id: str) -> bool:
+        """Move a person's last sighting to an earlier one found now, if it is later.
+
+        Returns whether it was later (and so taken).
+        """
+        person = self.people.get(person_id)
+        if person is None or (person.last_seen is not None and person.last_seen >= when):
+            return False
+        person.last_seen = when
+        person.last_camera_id = camera_id
+        self.schedule_save()
+        return True
 
     def mark_seen(self, person_id: str, when: datetime, camera_id: str) -> None:
         """Remember when and where a person was last seen."""

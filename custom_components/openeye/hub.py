@@ -374,6 +374,7 @@ class OpenEyeHub:
             "known_people": len(self.gallery.people),
             "recognitions_today": statistics.recognitions_today,
             "unknown_faces_today": statistics.unknown_faces_today,
+            "strangers_today": statistics.strangers_today,
             "last_recognition": last.as_dict() if last else None,
             "cameras": [
                 camera.as_statistics()

@@ -92,6 +92,12 @@ HUB_SENSORS: tuple[HubSensorDescription, ...] = (
         value_fn=lambda hub: hub.statistics.unknown_faces_today,
     ),
     HubSensorDescription(
+        key="strangers_today",
+        translation_key="strangers_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda hub: hub.statistics.strangers_today,
+    ),
+    HubSensorDescription(
         key="last_recognition",
         translation_key="last_recognition",
         device_class=SensorDeviceClass.TIMESTAMP,

@@ -1,5 +1,7 @@
 """OpenEye's services: teach, rename and remove people, scan, purge unknown faces, correct.
 
+And assign or remove recurring strangers.
+
 Registered once in ``async_setup``, whatever the entries. Services that change
 the gallery are for administrators only.
 """
@@ -26,15 +28,17 @@ from homeassistant.util import dt as dt_util
 # the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
-from . import corrections, gallery_actions
+from . import corrections, gallery_actions, strangers
 from .const import (
     CONF_CAMERA_ENTITY_ID,
     DOMAIN,
     MAX_NAME_LENGTH,
+    SERVICE_ASSIGN_STRANGER,
     SERVICE_ENROLL_FACE,
     SERVICE_NOT_THIS_PERSON,
     SERVICE_PURGE_UNKNOWN_FACES,
     SERVICE_REMOVE_PERSON,
+    SERVICE_REMOVE_STRANGER,
     SERVICE_RENAME_PERSON,
     SERVICE_SCAN,
 )
@@ -48,6 +52,8 @@ ATTR_UNKNOWN_FACE_ID = "unknown_face_id"
 ATTR_PERSON_ENTITY_ID = "person_entity_id"
 ATTR_OLDER_THAN_DAYS = "older_than_days"
 ATTR_RECOGNITION_ID = "recognition_id"
+ATTR_STRANGER_ID = "stranger_id"
+ATTR_PERSON_ID = "person_id"
 
 ENROLL_SOURCES = (ATTR_IMAGE_PATH, CONF_CAMERA_ENTITY_ID, ATTR_UNKNOWN_FACE_ID)
 # Longest path Linux accepts; anything longer is refused before it reaches the disk.
@@ -91,6 +97,17 @@ ENROLL_SCHEMA = vol.All(
 RENAME_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON): PERSON, vol.Required(ATTR_NAME): NAME})
 REMOVE_SCHEMA = vol.Schema({vol.Required(ATTR_PERSON): PERSON})
 SCAN_SCHEMA = vol.Schema({vol.Required(CONF_CAMERA_ENTITY_ID): cv.entity_domain("camera")})
+ASSIGN_STRANGER_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_STRANGER_ID): UNKNOWN_ID,
+            vol.Exclusive(ATTR_NAME, "person"): NAME,
+            vol.Exclusive(ATTR_PERSON_ID, "person"): PERSON,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_NAME, ATTR_PERSON_ID),
+)
+REMOVE_STRANGER_SCHEMA = vol.Schema({vol.Required(ATTR_STRANGER_ID): UNKNOWN_ID})
 PURGE_SCHEMA = vol.Schema(
     {vol.Optional(ATTR_OLDER_THAN_DAYS): vol.All(vol.Coerce(int), vol.Range(min=0, max=3650))}
 )
@@ -213,6 +230,30 @@ async def _not_this_person(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
     return result if call.return_response else None
 
 
+@_admin
+async def _assign_stranger(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Teach a recurring stranger's best faces to a new or known person and name the past."""
+    hub = loaded_hub(hass)
+    # The stranger is checked first: an unknown one is the refusal, whoever it was for.
+    hub.gallery.get_stranger(call.data[ATTR_STRANGER_ID])
+    person_id = (
+        hub.gallery.find_person(call.data[ATTR_PERSON_ID]).person_id
+        if ATTR_PERSON_ID in call.data
+        else None
+    )
+    result = await strangers.async_assign(
+        hub, call.data[ATTR_STRANGER_ID], name=call.data.get(ATTR_NAME), person_id=person_id
+    )
+    return result if call.return_response else None
+
+
+@_admin
+async def _remove_stranger(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Forget a recurring stranger and its faces."""
+    await strangers.async_delete(loaded_hub(hass), call.data[ATTR_STRANGER_ID])
+    return None
+
+
 SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
     (SERVICE_ENROLL_FACE, _enroll_face, ENROLL_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_RENAME_PERSON, _rename_person, RENAME_SCHEMA, SupportsResponse.NONE),
@@ -225,6 +266,13 @@ SERVICES: tuple[tuple[str, Handler, Any, SupportsResponse], ...] = (
         NOT_THIS_PERSON_SCHEMA,
         SupportsResponse.OPTIONAL,
     ),
+    (
+        SERVICE_ASSIGN_STRANGER,
+        _assign_stranger,
+        ASSIGN_STRANGER_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
+    (SERVICE_REMOVE_STRANGER, _remove_stranger, REMOVE_STRANGER_SCHEMA, SupportsResponse.NONE),
 )
 
 

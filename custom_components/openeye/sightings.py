@@ -4,11 +4,12 @@ A worker reports every face it decides on; this module decides what that
 means for people. A person recognised again within the presence time is the
 same visit (one recognition, one event); a stranger close to one stored at
 the same camera within the presence time is the same stranger (one stored
-face, one event). It owns the presence timers, the day's counters (kept with
-the gallery across restarts) and the retention of unknown faces, and it hands
-every fact it decides on to the announcer. Each visit's recognition is kept
-for a while, so that it can be withdrawn ("not this person"): then the
-counters and the presence it brought are taken back.
+face, one event). Each stored face joins a recurring stranger in the gallery
+(GalleryStore.add_unknown). It owns the presence timers, the day's counters
+(kept with the gallery across restarts) and the retention of unknown faces,
+and it hands every fact it decides on to the announcer. Each visit's
+recognition is kept for a while, so that it can be withdrawn ("not this
+person"): then the counters and the presence it brought are taken back.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from .facts import (
     RecognitionWithdrawn,
     Stranger,
 )
-from .gallery_store import GalleryStore, Person, RecognitionRecord, UnknownFaceRecord
+from .gallery_store import (
+    GalleryStore,
+    Person,
+    RecognitionRecord,
+    StrangerRecord,
+    UnknownFaceRecord,
+)
 from .options import OptionValue
 from .pipeline.engine import ENCODING_SIZE
 from .pipeline.messages import (
@@ -246,8 +253,12 @@ class Sightings:
         """Keep an unknown face for teaching; the same stranger seen again counts once."""
         when = dt_util.utc_from_timestamp(result.timestamp)
         camera.latest_face = LatestFace(result.crop_jpeg, when, None)
-        if self._is_recent_unknown(camera.camera_id, result.encoding, when):
+        if (same := self._recent_unknown(camera.camera_id, result.encoding, when)) is not None:
+            self._gallery.stranger_seen_again(
+                same.stranger_id, when, (camera.camera_id, camera.name)
+            )
             return
+        top, right, bottom, left = result.box
         record = UnknownFaceRecord(
             unknown_id=uuid.uuid4().hex,
             camera_id=camera.camera_id,
@@ -256,14 +267,17 @@ class Sightings:
             encoding=list(result.encoding),
             crop=result.crop_jpeg,
             best_distance=result.best_distance,
+            face_size=max(bottom - top, 0) * max(right - left, 0),
         )
-        self._gallery.add_unknown(
+        stranger = self._gallery.add_unknown(
             record,
             int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
             int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+            float(self._option(CONF_TOLERANCE)),
         )
         self.statistics.start_new_day()
         self.statistics.unknown_faces_today += 1
+        self.statistics.strangers_seen.add(stranger.stranger_id)
         self.store_statistics()
         self._announcer.hub_changed()
         refused = self._gallery.people.get(result.refused_person_id or "")
@@ -278,15 +292,23 @@ class Sightings:
                 track_id=result.track_id,
                 image_url=self.image_url(camera),
                 crop_jpeg=result.crop_jpeg,
+                stranger_id=stranger.stranger_id,
+                stranger_label=stranger.label,
+                stranger_visits=stranger.visits,
+                stranger_cameras=tuple(name for _id, name in self.camera_list(stranger)),
                 refused_person_id=refused.person_id if refused else None,
                 refused_person_name=refused.name if refused else None,
             )
         )
 
-    def _is_recent_unknown(
+    def camera_list(self, stranger: StrangerRecord) -> list[tuple[str, str]]:
+        """Return (id, name) of the cameras where a stranger was seen, under their current names."""
+        return stranger.camera_list({key: camera.name for key, camera in self._cameras.items()})
+
+    def _recent_unknown(
         self, camera_id: str, encoding: tuple[float, ...], when: datetime
-    ) -> bool:
-        """Return whether this stranger is one stored at this camera and still on the same visit.
+    ) -> UnknownFaceRecord | None:
+        """Return the face stored at this camera of a stranger still on the same visit, if any.
 
         A visit lasts while the stranger comes back within the presence time
         of the last sighting; each sighting that matches extends it.
@@ -302,15 +324,15 @@ class Sightings:
             < self.presence_timeout
         ]
         if not recent or not encoding:
-            return False
+            return None
         distances = np.linalg.norm(
             np.asarray([record.encoding for record in recent]) - np.asarray(encoding), axis=1
         )
         closest = int(distances.argmin())
         if distances[closest] > float(self._option(CONF_TOLERANCE)):
-            return False
+            return None
         seen[recent[closest].unknown_id] = when
-        return True
+        return recent[closest]
 
     def _figures(self, camera: CameraState, result: Figures) -> None:
         """Keep a camera's periodic figures for its diagnostic sensors, and push them."""
@@ -331,8 +353,8 @@ class Sightings:
             and dt_util.utcnow() - person.last_seen < self.presence_timeout
         )
 
-    def _schedule_presence_end(self, person_id: str) -> None:
-        """Update the person's presence when the presence time has passed."""
+    def _schedule_presence_end(self, person_id: str, after: timedelta | None = None) -> None:
+        """Update the person's presence when the presence time (or ``after``) has passed."""
         if cancel := self._presence_timers.pop(person_id, None):
             cancel()
 
@@ -342,7 +364,7 @@ class Sightings:
             self._announcer.person_changed(person_id)
 
         self._presence_timers[person_id] = async_call_later(
-            self._hass, self.presence_timeout, _presence_over
+            self._hass, after or self.presence_timeout, _presence_over
         )
 
     def _restart_presence_end(self, person: Person) -> None:
@@ -362,18 +384,22 @@ class Sightings:
         self._presence_timers[person_id] = async_call_later(self._hass, remaining, _presence_over)
 
     @callback
-    def withdraw(self, record: RecognitionRecord, person: Person) -> RecognitionWithdrawn:
+    def withdraw(
+        self, record: RecognitionRecord, person: Person, stranger: StrangerRecord
+    ) -> RecognitionWithdrawn:
         """Take back what a recognition's visit brought, and return the fact that says so.
 
         The day's recognitions go down by one (the face becomes an unknown
-        face of that day instead), the last recognition goes back to the one
-        before if it was this one, and the person's presence ends if this
-        visit was what kept it. The caller saves and announces.
+        face of that day instead, of the stranger it joined), the last
+        recognition goes back to the one before if it was this one, and the
+        person's presence ends if this visit was what kept it. The caller
+        saves and announces.
         """
         self.statistics.start_new_day()
         if dt_util.as_local(record.timestamp).date() == self.statistics.day:
             self.statistics.recognitions_today = max(0, self.statistics.recognitions_today - 1)
             self.statistics.unknown_faces_today += 1
+            self.statistics.strangers_seen.add(stranger.stranger_id)
         last = self.statistics.last_recognition
         if last is not None and (last.person_id, last.camera_id, last.timestamp) == (
             record.person_id,
@@ -439,6 +465,20 @@ class Sightings:
             distance=distance,
             timestamp=newest.timestamp,
         )
+
+    @callback
+    def seen_earlier(self, person_id: str, when: datetime, camera_id: str) -> None:
+        """Take a sighting of a person found among earlier unknown faces (naming the past).
+
+        The person's last sighting moves to it when it is later; if that makes
+        them present, their presence ends after the presence time as usual.
+        """
+        if not self._gallery.mark_seen_earlier(person_id, when, camera_id):
+            return
+        remaining = self.presence_timeout - (dt_util.utcnow() - when)
+        if remaining > timedelta(0):
+            self._schedule_presence_end(person_id, remaining)
+        self._announcer.person_changed(person_id)
 
     @callback
     def person_removed(self, person_id: str) -> None:

@@ -45,7 +45,9 @@ def signal_camera_event(camera_id: str) -> SignalType[str, dict[str, Any]]:
     return SignalType(f"{DOMAIN}_camera_event_{camera_id}")
 
 
-type PushKind = Literal["statistics_update", "camera_event", "alert", "camera_figures"]
+type PushKind = Literal[
+    "statistics_update", "camera_event", "alert", "camera_figures", "past_named"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,8 @@ class Push:
 
     ``message`` is the event as subscribers receive it; ``statistics_update``
     has none, because each subscription builds its own when its coalescing
-    wait ends (with only the cameras it asked for).
+    wait ends (with only the cameras it asked for). A push without
+    ``camera_id`` (gallery news) goes to every subscription that wants its kind.
     """
 
     kind: PushKind

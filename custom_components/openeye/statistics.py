@@ -1,4 +1,4 @@
-"""OpenEye's daily figures: recognitions and unknown faces today, and the last recognition."""
+"""OpenEye's daily figures: recognitions, unknown faces, strangers, the last recognition."""
 
 from __future__ import annotations
 
@@ -68,13 +68,21 @@ class DailyStatistics:
         self.day: date = dt_util.now().date()
         self.recognitions_today = 0
         self.unknown_faces_today = 0
+        # The strangers seen today, by id: a stranger seen twice counts once.
+        self.strangers_seen: set[str] = set()
         self.last_recognition: LastRecognition | None = None
+
+    @property
+    def strangers_today(self) -> int:
+        """Return how many distinct strangers were seen today."""
+        return len(self.strangers_seen)
 
     def restore(self, data: dict[str, Any]) -> None:
         """Take over stored figures when they belong to today."""
         if data.get("day") == self.day.isoformat():
             self.recognitions_today = int(data.get("recognitions_today", 0))
             self.unknown_faces_today = int(data.get("unknown_faces_today", 0))
+            self.strangers_seen = {str(item) for item in data.get("strangers_seen", [])}
         if isinstance(last := data.get("last_recognition"), dict):
             self.last_recognition = LastRecognition.from_dict(last)
 
@@ -84,6 +92,7 @@ class DailyStatistics:
             "day": self.day.isoformat(),
             "recognitions_today": self.recognitions_today,
             "unknown_faces_today": self.unknown_faces_today,
+            "strangers_seen": sorted(self.strangers_seen),
             "last_recognition": self.last_recognition.as_dict() if self.last_recognition else None,
         }
 
@@ -95,4 +104,5 @@ class DailyStatistics:
         self.day = today
         self.recognitions_today = 0
         self.unknown_faces_today = 0
+        self.strangers_seen = set()
         return True

@@ -33,7 +33,7 @@ from homeassistant.util.hass_dict import HassKey
 # the same schema API; 2025.4 has voluptuous itself. Both run the same schemas.
 import voluptuous as vol
 
-from . import corrections, gallery_actions
+from . import corrections, gallery_actions, strangers
 from .const import CONF_CAMERA_ENTITY_ID, CONF_MAX_SUBSCRIPTIONS, DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
 from .gallery_store import base64_text
@@ -41,10 +41,16 @@ from .hub import OpenEyeHub
 from .services import loaded_hub
 from .signals import SIGNAL_PUSH, Push
 
-EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert", "camera_figures")
+EVENT_TYPES: Final = (
+    "statistics_update",
+    "camera_event",
+    "alert",
+    "camera_figures",
+    "past_named",
+)
 # What a subscription without event_types gets: diagnostic figures (a push per
 # camera every few seconds) only go to clients that ask for them.
-DEFAULT_EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert")
+DEFAULT_EVENT_TYPES: Final = ("statistics_update", "camera_event", "alert", "past_named")
 # At most one statistics_update per subscriber in this many seconds.
 STATISTICS_INTERVAL: Final = 0.25
 # Every request is bounded, so that no user, admin or not, can make Home
@@ -154,7 +160,7 @@ class Subscription:
                 self.pending = async_call_later(self.hass, wait, self.send_statistics)
             return
         if push.message is not None and (
-            self.camera_ids is None or push.camera_id in self.camera_ids
+            self.camera_ids is None or push.camera_id is None or push.camera_id in self.camera_ids
         ):
             self.send({"type": kind, **push.message})
 
@@ -447,6 +453,8 @@ async def ws_unknown_list(
                     "camera_name": record.camera_name,
                     "timestamp": record.timestamp.isoformat(),
                     "thumbnail": base64_text(record.crop),
+                    "stranger_id": record.stranger_id,
+                    "stranger_label": hub.gallery.strangers[record.stranger_id].label,
                 }
                 for record in records
             ]
@@ -477,6 +485,57 @@ async def ws_unknown_assign(
     connection.send_result(msg["id"], result.as_dict())
 
 
+# Recurring strangers ------------------------------------------------------
+
+
+@websocket_api.websocket_command({vol.Required("type"): "openeye/strangers/list"})
+@websocket_api.async_response
+@_with_hub
+async def ws_strangers_list(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any], hub: OpenEyeHub
+) -> None:
+    """List the recurring strangers, newest first; anyone may look, only admins may act."""
+    connection.send_result(msg["id"], {"strangers": strangers.listed(hub)})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "openeye/strangers/assign",
+        vol.Required("stranger_id"): ID,
+        vol.Exclusive("name", "person"): NAME,
+        vol.Exclusive("person_id", "person"): ID,
+    }
+)
+@websocket_api.require_admin
+@websocket_api.async_response
+@_with_hub
+async def ws_strangers_assign(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any], hub: OpenEyeHub
+) -> None:
+    """Teach a stranger's best faces to a new or known person and name the past."""
+    result = await strangers.async_assign(
+        hub, msg["stranger_id"], name=msg.get("name"), person_id=msg.get("person_id")
+    )
+    connection.send_result(msg["id"], result)
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "openeye/strangers/delete", vol.Required("stranger_id"): ID}
+)
+@websocket_api.require_admin
+@websocket_api.async_response
+@_with_hub
+async def ws_strangers_delete(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any], hub: OpenEyeHub
+) -> None:
+    """Forget a stranger and its faces."""
+    stranger = await strangers.async_delete(hub, msg["stranger_id"])
+    connection.send_result(msg["id"], {"stranger_id": stranger.stranger_id})
+
+
+# Not this person ----------------------------------------------------------
+
+
 @websocket_api.websocket_command(
     {vol.Required("type"): "openeye/recognitions/correct", vol.Required("recognition_id"): ID}
 )
@@ -501,6 +560,9 @@ COMMANDS = (
     ws_people_delete,
     ws_unknown_list,
     ws_unknown_assign,
+    ws_strangers_list,
+    ws_strangers_assign,
+    ws_strangers_delete,
     ws_recognitions_correct,
 )
 
