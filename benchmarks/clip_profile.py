@@ -3,7 +3,7 @@ r"""Where the CPU of the clip's steady-state scan goes, stage by stage.
 Run from the project root with the benchmarks' environment (it needs
 ../shared/media):
 
-    .venv-bench/bin/python benchmarks/clip_profile.py [--rounds 3] [--cprofile]
+    .venv-bench/bin/python benchmarks/clip_profile.py [--rounds 3] [--cprofile] [--reference]
 
 In this one process, with the engine and the gallery loaded first, it runs
 (each ``--rounds`` times, alternating, so that both see the same load):
@@ -15,6 +15,11 @@ In this one process, with the engine and the gallery loaded first, it runs
   remembering what moved, planning the search, converting regions to RGB,
   each detector call (with its pixels), the encodings (landmarks and the
   network together, and the patches' conversion), the tracker.
+
+With ``--reference``, face_recognition's own video example
+(pipeline_vs_naive.run_reference) runs once in the same process first, and
+the budget of the 50-times target (its CPU / 50) is printed beside the floor
+that decoding and the encodings the clip's decisions need set.
 
 The stages are timed with the process's CPU clock, so a busy machine lengthens
 them all alike: their shares compare, within one run. ``--cprofile`` adds a
@@ -188,7 +193,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--reference", action="store_true")
     args = parser.parse_args()
+    reference = None
+    if args.reference:
+        import pipeline_vs_naive  # noqa: PLC0415 - OpenCV and face_recognition, only for this
+
+        reference = pipeline_vs_naive.run_reference().cpu_seconds
+        print(f"face_recognition's example: {reference:.2f} CPU-s, / 50: {reference / 50:.3f}")
     engine = FaceEngine()
     settings = AnalysisSettings()
     with tempfile.TemporaryDirectory(prefix="openeye-profile-") as folder:
@@ -217,6 +229,11 @@ def main() -> None:
             f"named {plain['named']}; strangers {plain['strangers']}"
         )
         report(stages, timed["cpu"], decode)
+        floor = decode + stages.seconds["encode (all)"]
+        print(
+            f"  floor (decoding + the {stages.calls['encode (dlib)']} encodings): {floor:.3f} CPU-s"
+            + (f"; the 50-times budget leaves {reference / 50 - floor:.3f}" if reference else "")
+        )
     if args.cprofile:
         profile = cProfile.Profile()
         profile.enable()
