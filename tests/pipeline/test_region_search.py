@@ -22,7 +22,7 @@ from custom_components.openeye.pipeline.messages import (
     FaceLost,
     FaceRecognized,
 )
-from custom_components.openeye.pipeline.regions import WHOLE_FRAME_SHARE, plan_search
+from custom_components.openeye.pipeline.regions import WHOLE_FRAME_SHARE, SearchPlan, plan_search
 from custom_components.openeye.pipeline.settings import AnalysisSettings
 from custom_components.openeye.pipeline.tracker import iou
 from tests.faces import astronaut_head_rgb
@@ -196,7 +196,16 @@ def test_a_still_face_beside_a_waving_hand_is_found_in_a_region() -> None:
     search = analyzer.last_search
     assert search is not None
     assert not search.whole_frame
-    assert search.searched_pixels < 0.5 * HEIGHT * WIDTH
+    # The hand's region, and the named face's own region at its own scale.
+    (hand_region, face_region) = search.regions
+    assert face_region.box.left <= face.left
+    assert face_region.box.right >= face.right
+    assert face_region.scale < 1.0
+    assert hand_region.scale == 1.5
+    assert search.searched_pixels < 0.55 * HEIGHT * WIDTH
+    assert (
+        SearchPlan(whole_frame=False, regions=(hand_region,)).searched_pixels < 0.5 * HEIGHT * WIDTH
+    )
 
 
 def test_the_safety_net_finds_a_face_that_no_region_reaches() -> None:

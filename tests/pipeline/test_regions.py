@@ -13,6 +13,7 @@ from custom_components.openeye.pipeline.regions import (
     MIN_COMPONENT_PIXELS,
     PAD_SHARE,
     REACH,
+    TRACK_FACE_WIDTH,
     TRACK_MARGIN,
     UPSAMPLE_BUDGET,
     Region,
@@ -118,15 +119,35 @@ def test_a_moving_person_is_searched_in_a_padded_region_at_full_resolution() -> 
     assert plan.searched_pixels < HEIGHT * WIDTH / 2
 
 
-def test_followed_faces_are_searched_with_a_margin() -> None:
-    """Without motion, the pixels around each followed face are searched."""
+def test_followed_faces_are_searched_with_a_margin_at_their_own_scale() -> None:
+    """Without motion, the pixels around each followed face are searched, scaled for the face.
+
+    An undecided face is never shrunk (its box feeds its encoding); a decided
+    one is shrunk to TRACK_FACE_WIDTH, and a small one enlarged to it.
+    """
     face = Box(400, 1100, 500, 1000)
+    around = padded(face, round(TRACK_MARGIN * 100), HEIGHT, WIDTH)
     plan = plan_search(None, [face], HEIGHT, WIDTH, min_face_size=60)
-    margin = max(REACH * 60, round(TRACK_MARGIN * 100))
-    assert plan == SearchPlan(
-        whole_frame=False, regions=(Region(padded(face, margin, HEIGHT, WIDTH), 1.0),)
-    )
+    assert plan == SearchPlan(whole_frame=False, regions=(Region(around, 1.0),))
+    plan = plan_search(None, [], HEIGHT, WIDTH, min_face_size=60, decided=[face])
+    assert plan == SearchPlan(whole_frame=False, regions=(Region(around, TRACK_FACE_WIDTH / 100),))
+    small = Box(400, 1048, 448, 1000)
+    (region,) = plan_search(None, [small], HEIGHT, WIDTH).regions
+    assert region == Region(padded(small, 48, HEIGHT, WIDTH), 1.5)
     assert plan_search(None, [], HEIGHT, WIDTH) == SearchPlan(whole_frame=False, regions=())
+
+
+def test_followed_faces_inside_a_searched_region_are_not_searched_twice() -> None:
+    """A face inside a region searched at its scale or finer adds nothing; a small one does."""
+    changed = mask((20, 20, 60, 60))
+    face = Box(400, 400, 500, 300)
+    alone = plan_search(changed, [], HEIGHT, WIDTH, min_face_size=60)
+    assert plan_search(changed, [face], HEIGHT, WIDTH, min_face_size=60) == alone
+    whole = plan_search(None, [face], HEIGHT, WIDTH, whole_frame=True)
+    assert whole == SearchPlan(whole_frame=True, regions=())
+    small = Box(400, 348, 448, 300)
+    (region,) = plan_search(None, [small], HEIGHT, WIDTH, whole_frame=True).regions
+    assert region.scale == 1.5
 
 
 def test_most_of_the_picture_moving_searches_the_whole_picture() -> None:

@@ -8,10 +8,13 @@ The analyzer spends CPU in proportion to what happens in front of the camera:
   moved (a person far away changes too little of the picture to count as
   motion, but enough to be searched for); it searches only the
   regions that moved since its last search and a margin around each face
-  being followed (see :mod:`.regions`), and the whole picture only when those
-  cover most of it, when nothing is known about what moved (the first frame),
-  and every :data:`SAFETY_NET_INTERVAL` seconds of detection as a safety net
-  for a face that stays still while something else moves;
+  being followed, at that face's own scale (see :mod:`.regions`), and the
+  whole picture only when the regions that moved cover most of it, when
+  nothing is known about what moved (the first frame), and every
+  :data:`SAFETY_NET_INTERVAL` seconds of detection as a safety net for a face
+  that stays still while something else moves; while faces are followed, a
+  search for new faces that costs much more than following them runs every
+  other detection (see :data:`NEW_FACES_COST`);
 - a face is encoded (the costliest step: about 90 ms, against 20 ms for a
   detection in a 640x360 frame) when its track starts and at every detection
   until the track is decided, never after: a track keeps its decision.
@@ -73,6 +76,12 @@ PATCH_MARGIN = 1.0
 # often (seconds): a face that does not move while something else does is
 # found within this time, at a bounded cost.
 SAFETY_NET_INTERVAL = 3.0
+# While faces are followed, a search for new faces (the regions that moved, or
+# the whole picture) costing more than this many times the followed faces' own
+# regions runs every other detection only, the faces' regions every time: a
+# person walking through the picture moves most of it, and a new face is still
+# looked for several times a second.
+NEW_FACES_COST = 2.0
 # Two detections from different regions of one search overlapping this much
 # are one face (regions are merged until they are apart, so this is rare).
 DUPLICATE_IOU = 0.5
@@ -87,6 +96,12 @@ def _due(last: float, rate: float) -> float:
     if rate <= 0:
         return math.inf
     return last + 1.0 / rate - SCHEDULE_SLACK
+
+
+def _cost(plan: SearchPlan, frame: Frame, scale: float) -> float:
+    """Return the pixels a plan puts before the detector in a frame searched at ``scale``."""
+    whole = frame.width * frame.height * scale**2 if plan.whole_frame else 0.0
+    return whole + plan.searched_pixels
 
 
 def _patch_bounds(box: Box, height: int, width: int) -> tuple[int, int, int, int]:
@@ -142,6 +157,8 @@ class CameraAnalyzer:
         self._last_motion_check = -math.inf
         self._last_detection = -math.inf
         self._last_whole_search = -math.inf
+        # Whether the latest detection looked for new faces (see NEW_FACES_COST).
+        self._looked_for_new_faces = True
         # The pixels of the motion picture that changed at any motion check
         # since the last detection, and whether a check had nothing to compare
         # with (then nobody knows what moved, and the whole picture is searched).
@@ -286,24 +303,49 @@ class CameraAnalyzer:
         settings = self._settings
         moved, unknown = self._moved, self._moved_unknown
         self._moved, self._moved_unknown, self._moved_locally = None, False, False
-        if unknown:
-            return SearchPlan(whole_frame=True)
-        if frame.pts - previous > SAFETY_NET_INTERVAL:
-            self._last_whole_search = frame.pts
-        elif frame.pts >= _due(self._last_whole_search, 1.0 / SAFETY_NET_INTERVAL):
-            return SearchPlan(whole_frame=True)
-        return plan_search(
+        whole = unknown
+        if not unknown:
+            if frame.pts - previous > SAFETY_NET_INTERVAL:
+                self._last_whole_search = frame.pts
+            elif frame.pts >= _due(self._last_whole_search, 1.0 / SAFETY_NET_INTERVAL):
+                whole = True
+        undecided: list[Box] = []
+        decided: list[Box] = []
+        for track in self._tracker.tracks:
+            face = self._faces.get(track.track_id)
+            kind = decided if face is not None and face.identity.decision is not None else undecided
+            kind.append(track.box)
+        plan = plan_search(
             moved,
-            [track.box for track in self._tracker.tracks],
+            undecided,
             frame.height,
             frame.width,
             scale=settings.detection_scale,
             min_face_size=settings.min_face_size,
+            decided=decided,
+            whole_frame=whole,
         )
+        if unknown or whole or not (undecided or decided):
+            self._looked_for_new_faces = True
+            return plan
+        # Faces are followed: the search for new ones (the regions that moved)
+        # runs every other detection when it costs much more than following
+        # them; what moved meanwhile is kept for it.
+        followed = plan_search(None, undecided, frame.height, frame.width, decided=decided)
+        costly = _cost(plan, frame, settings.detection_scale) > NEW_FACES_COST * _cost(
+            followed, frame, settings.detection_scale
+        )
+        if costly and self._looked_for_new_faces:
+            self._looked_for_new_faces = False
+            self._moved = moved
+            return followed
+        self._looked_for_new_faces = True
+        return plan
 
     def _search(self, frame: Frame, plan: SearchPlan) -> list[Box]:
         """Run the detector as planned; return the faces found, in source pixels."""
         scale = self._settings.detection_scale
+        found: list[Box] = []
         if plan.whole_frame:
             self._last_whole_search = frame.pts
             # The scaler converts to RGB and resizes in one pass.
@@ -312,8 +354,6 @@ class CameraAnalyzer:
                 found = [
                     box.scaled(1.0 / scale).clipped(frame.height, frame.width) for box in found
                 ]
-            return found
-        found = []
         for region in plan.regions:
             rgb, used = frame.rgb_region(region.box, region.scale)
             for box in self._engine.detect(rgb, upsample=0):
@@ -475,6 +515,7 @@ class CameraAnalyzer:
         self._last_motion_check = -math.inf
         self._last_detection = -math.inf
         self._last_whole_search = -math.inf
+        self._looked_for_new_faces = True
         self._moved, self._moved_unknown, self._moved_locally = None, False, False
         return events
 

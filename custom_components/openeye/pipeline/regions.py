@@ -9,10 +9,14 @@ searches only
   picture of changed pixels (:attr:`.motion.MotionGate.changed`), and
 - a margin around each face being followed, where that face will be next,
 
-at full resolution, or enlarged (up to twice) where a region is small enough
-for the cost to stay low and the smallest face asked for is below what the
-detector finds at the searched scale. When these regions would cover most of the
-picture, the whole picture is searched instead, as before.
+the regions that moved at full resolution, or enlarged (up to twice) where a
+region is small enough for the cost to stay low and the smallest face asked
+for is below what the detector finds at the searched scale. When the regions
+that moved would cover most of the picture, the whole picture is searched
+instead. A followed face is searched at its own scale: its margin is resized
+so that the face is a little above the detector's smallest size (a small face
+enlarged, a large decided one shrunk), and it is not merged with the regions
+that moved, whose padding is made for faces of unknown size.
 
 A region is made as follows: the changed pixels are grouped into blocks,
 neighbouring changed blocks into one component, and each component's bounding
@@ -67,8 +71,16 @@ REACH = 4
 # side on every side: a walking face moves less than its own width in the
 # fifth of a second between two detections.
 TRACK_MARGIN = 1.0
-# When the regions cover at least this share of the picture, the whole
-# picture is searched: it costs little more, and one search finds every face.
+# A followed face is searched at the scale that brings it to this width: a
+# fifth above the smallest face the detector finds, so that a face that shrank
+# a little since its last detection is still found.
+TRACK_FACE_WIDTH = 72
+# A decided face (whose box no longer feeds an encoding) may be searched
+# shrunk to this scale at most; an undecided one is never shrunk, so that its
+# box, and the encoding made from it, stays that of a full-resolution search.
+MIN_TRACK_SCALE = 0.5
+# When the regions that moved cover at least this share of the picture, the
+# whole picture is searched: it costs little more, and one search finds every face.
 WHOLE_FRAME_SHARE = 2 / 3
 # When the smallest face asked for is below what the detector finds at the
 # detection scale, small regions are enlarged by the factor that brings that
@@ -89,7 +101,11 @@ class Region:
 
 @dataclass(frozen=True, slots=True)
 class SearchPlan:
-    """What one detection searches: the whole picture, or some regions of it."""
+    """What one detection searches: the whole picture, some regions of it, or both.
+
+    With the whole picture, the regions are followed faces searched at a finer
+    scale than the picture (small faces, enlarged).
+    """
 
     whole_frame: bool
     regions: tuple[Region, ...] = ()
@@ -206,6 +222,30 @@ def merged(boxes: Sequence[Box]) -> list[Box]:
     return sorted(result, key=lambda box: (box.top, box.left))
 
 
+def face_region(face: Box, height: int, width: int, *, decided: bool) -> Region:
+    """Return the region where a followed face is searched next, at the face's own scale.
+
+    The region is the face's box with :data:`TRACK_MARGIN` of its larger side
+    on every side; its scale brings the face to :data:`TRACK_FACE_WIDTH`
+    pixels, enlarged at most :data:`MAX_UPSAMPLE` times, and shrunk (to
+    :data:`MIN_TRACK_SCALE` at most) only for a ``decided`` face.
+    """
+    margin = round(TRACK_MARGIN * max(face.width, face.height))
+    scale = min(TRACK_FACE_WIDTH / max(face.width, 1), MAX_UPSAMPLE)
+    scale = max(scale, MIN_TRACK_SCALE if decided else 1.0)
+    return Region(padded(face, margin, height, width), scale)
+
+
+def _covers(outer: Box, inner: Box) -> bool:
+    """Return True when ``inner`` lies wholly inside ``outer``."""
+    return (
+        outer.top <= inner.top
+        and outer.left <= inner.left
+        and outer.bottom >= inner.bottom
+        and outer.right >= inner.right
+    )
+
+
 def plan_search(
     changed: NDArray[np.bool_] | None,
     faces: Sequence[Box],
@@ -214,39 +254,55 @@ def plan_search(
     *,
     scale: float = 1.0,
     min_face_size: int = DETECTOR_MIN_FACE,
+    decided: Sequence[Box] = (),
+    whole_frame: bool = False,
 ) -> SearchPlan:
     """Return where to search a ``width`` x ``height`` picture for faces.
 
     ``changed`` is the motion gate's picture of the pixels that changed since
     the last search (None: nothing is known to have moved), ``faces`` the
-    boxes of the faces being followed. Regions are searched at ``scale`` (the
-    detection scale). When faces of ``min_face_size`` source pixels would be
-    too small for the detector at that scale, the smallest regions are
-    enlarged on top of it, by the factor that brings such a face to
+    boxes of the undecided faces being followed and ``decided`` those of the
+    decided ones. Regions that moved are searched at ``scale`` (the detection
+    scale). When faces of ``min_face_size`` source pixels would be too small
+    for the detector at that scale, the smallest regions are enlarged on top
+    of it, by the factor that brings such a face to
     :data:`DETECTOR_MIN_FACE` (at most :data:`MAX_UPSAMPLE`), while the
-    enlarged pixels stay within :data:`UPSAMPLE_BUDGET`. A plan whose regions
-    cover at least :data:`WHOLE_FRAME_SHARE` of the picture searches the
-    whole picture.
+    enlarged pixels stay within :data:`UPSAMPLE_BUDGET`. When the regions that
+    moved cover at least :data:`WHOLE_FRAME_SHARE` of the picture, or when
+    ``whole_frame`` asks for it, the whole picture is searched. Each followed
+    face adds its :func:`face_region`, unless a region searched anyway (or the
+    whole picture) holds it at its scale or finer.
     """
     min_pad = REACH * min_face_size
     boxes = [
         padded(box, max(min_pad, round(PAD_SHARE * max(box.width, box.height))), height, width)
         for box in (changed_boxes(changed, height, width) if changed is not None else [])
     ]
-    for face in faces:
-        margin = max(min_pad, round(TRACK_MARGIN * max(face.width, face.height)))
-        boxes.append(padded(face, margin, height, width))
-    regions = [box for box in merged(boxes) if box.width > 0 and box.height > 0]
-    if sum(box.width * box.height for box in regions) >= WHOLE_FRAME_SHARE * height * width:
-        return SearchPlan(whole_frame=True)
-    scales = dict.fromkeys(regions, scale)
-    upsample = min(DETECTOR_MIN_FACE / (min_face_size * scale), MAX_UPSAMPLE)
-    if upsample > 1.0:
-        budget = float(UPSAMPLE_BUDGET)
-        for box in sorted(regions, key=lambda box: box.width * box.height):
-            cost = box.width * box.height * (scale * upsample) ** 2
-            if cost > budget:
-                break
-            budget -= cost
-            scales[box] = scale * upsample
-    return SearchPlan(whole_frame=False, regions=tuple(Region(box, scales[box]) for box in regions))
+    moved = [box for box in merged(boxes) if box.width > 0 and box.height > 0]
+    regions: list[Region] = []
+    if not whole_frame:
+        whole_frame = (
+            sum(box.width * box.height for box in moved) >= WHOLE_FRAME_SHARE * height * width
+        )
+    if not whole_frame:
+        scales = dict.fromkeys(moved, scale)
+        upsample = min(DETECTOR_MIN_FACE / (min_face_size * scale), MAX_UPSAMPLE)
+        if upsample > 1.0:
+            budget = float(UPSAMPLE_BUDGET)
+            for box in sorted(moved, key=lambda box: box.width * box.height):
+                cost = box.width * box.height * (scale * upsample) ** 2
+                if cost > budget:
+                    break
+                budget -= cost
+                scales[box] = scale * upsample
+        regions = [Region(box, scales[box]) for box in moved]
+    searched = [Region(Box(0, width, height, 0), scale)] if whole_frame else list(regions)
+    for face, is_decided in [(face, False) for face in faces] + [(face, True) for face in decided]:
+        region = face_region(face, height, width, decided=is_decided)
+        if region.box.width <= 0 or region.box.height <= 0:
+            continue
+        if not any(
+            _covers(other.box, region.box) and other.scale >= region.scale for other in searched
+        ):
+            regions.append(region)
+    return SearchPlan(whole_frame=whole_frame, regions=tuple(regions))
