@@ -1,10 +1,11 @@
-"""Durability: a real Home Assistant killed with SIGKILL keeps every acknowledged enrollment.
+"""Durability: a real Home Assistant killed with SIGKILL keeps every acknowledged change.
 
 This is the one test that runs Home Assistant as users run it, ``hass -c
 <folder>``, in a process of its own (tests/real_hass.py): the owner is created
 through onboarding, OpenEye through its config flow, and faces are taught
 through the REST services API with a real token. The process is killed in the
-middle of a burst of enrollments, as a power cut would, then started again.
+middle of a burst of enrollments (and, in the second test, of stranger
+assignments and corrections), as a power cut would, then started again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+import json
 from pathlib import Path
 import time
 from typing import Any
@@ -20,12 +22,17 @@ import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
+import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.openeye.gallery_store import (
     SAVE_DELAY,
     STORAGE_KEY,
+    STORAGE_MINOR_VERSION,
+    STORAGE_VERSION,
+    Person,
+    RecognitionRecord,
     UnknownFaceRecord,
 )
 from tests.faces import one_face_jpeg
@@ -192,3 +199,151 @@ def _stranger(unknown_id: str) -> UnknownFaceRecord:
     return UnknownFaceRecord(
         unknown_id, "camera", "Door", dt_util.utcnow(), [0.0] * 128, b"\xff\xd8", None
     )
+
+
+# The seeded gallery of the second kill test: strangers to assign and
+# recognitions to correct, as many of each.
+SEEDED = 15
+
+
+def _seeded_gallery() -> dict[str, Any]:
+    """Return a gallery file as OpenEye writes it: one person, strangers' faces, recognitions.
+
+    The encodings are random and far apart (about 1.6 from each other, the
+    tolerance being 0.6), so that each face is its own stranger when the
+    gallery loads and groups the faces kept without one.
+    """
+    random = np.random.default_rng(12)
+    now = dt_util.utcnow()
+
+    def encoding() -> list[float]:
+        """Return a random encoding of the size dlib's network gives."""
+        return [float(value) for value in random.normal(0.0, 0.1, 128)]
+
+    person = Person("eileen", "Eileen", [encoding()], b"\xff\xd8", now)
+    unknown = [
+        UnknownFaceRecord(
+            f"face{index:02d}", "door", "Door", now, encoding(), b"\xff\xd8", None
+        ).as_storage()
+        for index in range(SEEDED)
+    ]
+    recognitions = [
+        RecognitionRecord(
+            f"recognition{index:02d}", "eileen", "door", "Door", now, encoding(), b"\xff\xd8"
+        ).as_storage()
+        for index in range(SEEDED)
+    ]
+    return {
+        "version": STORAGE_VERSION,
+        "minor_version": STORAGE_MINOR_VERSION,
+        "key": STORAGE_KEY,
+        "data": {
+            "people": [person.as_storage()],
+            "unknown": unknown,
+            "recognitions": recognitions,
+        },
+    }
+
+
+@pytest.mark.real_hass
+async def test_acknowledged_assignments_and_corrections_survive_sigkill(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """Stranger assignments and corrections answered before the kill are on disk and load again.
+
+    Home Assistant starts on a gallery that already holds strangers and
+    recognitions (written as OpenEye writes its file), then gets a burst of
+    both actions through the REST services API, and is killed in the middle.
+    """
+    storage = tmp_path / "config" / ".storage"
+    storage.mkdir(parents=True)
+    (storage / STORAGE_KEY).write_text(json.dumps(_seeded_gallery()))
+    hass = RealHass(tmp_path / "config")
+    try:
+        await hass.start()
+        await hass.onboard()
+        await hass.setup_openeye()
+        # Home Assistant writes its config entries a little later; a kill
+        # before that would lose OpenEye's entry itself, which is not what is
+        # tested here.
+        entries = storage / "core.config_entries"
+        async with asyncio.timeout(60):
+            while not entries.exists() or '"openeye"' not in entries.read_text():
+                await asyncio.sleep(0.2)
+        client = await hass.websocket()
+        try:
+            listed = await client.command({"type": "openeye/strangers/list"})
+        finally:
+            await client.close()
+        strangers = {
+            stranger["face_ids"][0]: stranger["stranger_id"] for stranger in listed["strangers"]
+        }
+        assert len(strangers) == SEEDED, "each seeded face is a stranger of its own"
+        assigned: list[str] = []
+        corrected: list[str] = []
+        enough = asyncio.Event()
+
+        async def act(service: str, data: dict[str, str], done: list[str], key: str) -> None:
+            """Call one service; remember it only if Home Assistant acknowledged it."""
+            with contextlib.suppress(HassError, aiohttp.ClientError):
+                await hass.call_service("openeye", service, data)
+                done.append(key)
+                if len(assigned) + len(corrected) >= KILL_AFTER:
+                    enough.set()
+
+        burst = []
+        for index in range(SEEDED):
+            stranger_id = strangers[f"face{index:02d}"]
+            burst.append(
+                act(
+                    "assign_stranger",
+                    {"stranger_id": stranger_id, "name": f"Stranger {index:02d}"},
+                    assigned,
+                    stranger_id,
+                )
+            )
+            recognition_id = f"recognition{index:02d}"
+            burst.append(
+                act(
+                    "not_this_person", {"recognition_id": recognition_id}, corrected, recognition_id
+                )
+            )
+        tasks = [asyncio.create_task(call) for call in burst]
+        async with asyncio.timeout(90):
+            await enough.wait()
+        hass.kill()
+        await asyncio.gather(*tasks)
+        killed_with = (list(assigned), list(corrected))
+        acknowledged = len(killed_with[0]) + len(killed_with[1])
+        assert KILL_AFTER <= acknowledged < 2 * SEEDED, "the kill came in the middle of the burst"
+
+        # What was acknowledged is on disk, as the killed process left it.
+        written = json.loads((storage / STORAGE_KEY).read_text())["data"]
+        left_strangers = {stranger["id"] for stranger in written["strangers"]}
+        assert not left_strangers & set(killed_with[0])
+        left_recognitions = {record["id"] for record in written["recognitions"]}
+        assert not left_recognitions & set(killed_with[1])
+        [eileen] = [person for person in written["people"] if person["id"] == "eileen"]
+        assert len(eileen["counter_examples"]) >= len(killed_with[1])
+
+        # And it loads: the assigned strangers are people now, and gone as strangers.
+        await hass.start()
+        await hass.onboard()
+        assert await hass.wait_for_openeye() == "loaded", "the gallery loads"
+        client = await hass.websocket()
+        try:
+            people = await client.command({"type": "openeye/people/list"})
+            listed = await client.command({"type": "openeye/strangers/list"})
+        finally:
+            await client.close()
+        names = {person["name"] for person in people["people"]}
+        assert {
+            f"Stranger {index:02d}"
+            for index in range(SEEDED)
+            if strangers[f"face{index:02d}"] in killed_with[0]
+        } <= names
+        assert not {stranger["stranger_id"] for stranger in listed["strangers"]} & set(
+            killed_with[0]
+        )
+    finally:
+        await hass.close()
