@@ -265,10 +265,11 @@ async def test_acknowledged_assignments_and_corrections_survive_sigkill(
         await hass.setup_openeye()
         # Home Assistant writes its config entries a little later; a kill
         # before that would lose OpenEye's entry itself, which is not what is
-        # tested here.
+        # tested here. The file is another process's: polling is the way to
+        # see it written.
         entries = storage / "core.config_entries"
         async with asyncio.timeout(60):
-            while not entries.exists() or '"openeye"' not in entries.read_text():
+            while not entries.exists() or '"openeye"' not in entries.read_text():  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
         client = await hass.websocket()
         try:
