@@ -564,6 +564,27 @@ try {
   await screenshot(page, "9-strangers.png");
   step(`the face withdrawn is listed among the strangers: "${(await stranger.getByTestId("openeye-stranger-label").textContent()).trim()}"`);
 
+  // Naming a stranger from the card teaches its faces to a new person and
+  // names the past (openeye/strangers/assign, then a past_named push).
+  const strangerId = await stranger.getAttribute("data-stranger-id");
+  const strangerLabel = (await stranger.getByTestId("openeye-stranger-label").textContent()).trim();
+  await stranger.getByTestId("openeye-stranger-name").fill("E2E Stranger");
+  await stranger.getByTestId("openeye-stranger-assign").click();
+  const strangerNotice = page.getByTestId("openeye-strangers-notice");
+  await strangerNotice.waitFor({ state: "visible", timeout: RECOGNITION_TIMEOUT_MS });
+  assert.equal((await strangerNotice.textContent()).trim(), `${strangerLabel} is now E2E Stranger`);
+  await until(
+    () => page.locator(`[data-testid="openeye-stranger"][data-stranger-id="${strangerId}"]`).count(),
+    (count) => count === 0,
+    EVENT_TIMEOUT_MS,
+    "the stranger named to leave the list",
+  );
+  const pastNamed = page.locator('[data-testid="openeye-feed-item"][data-event-type="past_named"]').first();
+  await pastNamed.waitFor({ timeout: EVENT_TIMEOUT_MS });
+  assert.match(await pastNamed.textContent(), /E2E Stranger/);
+  await screenshot(page, "10-stranger-named.png");
+  step(`${strangerLabel} was named E2E Stranger from the card; the feed says: "${(await pastNamed.textContent()).replace(/\s+/g, " ").trim()}"`);
+
   await clients.close();
   const ours = pageErrors.filter((error) => `${error.stack}`.includes("/openeye/frontend/"));
   assert.deepEqual(ours.map(String), [], "the card threw in the page");
