@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from homeassistant.components.camera import Camera
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlowResult, ConfigSubentryData
@@ -28,6 +29,7 @@ from custom_components.openeye.const import (
     SOURCE_TYPE_URL,
     SUBENTRY_CAMERA,
 )
+from custom_components.openeye.hub import OpenEyeHub
 
 
 def camera_entry(
@@ -128,3 +130,18 @@ async def setup_test_cameras(hass: HomeAssistant, platform: str, cameras: list[C
     mock_platform(hass, f"{platform}.camera", MockPlatform(async_setup_platform=_setup_platform))
     assert await async_setup_component(hass, "camera", {"camera": {"platform": platform}})
     await hass.async_block_till_done()
+
+
+def hub_of(entry: MockConfigEntry) -> OpenEyeHub:
+    """Return a loaded entry's hub (its runtime data)."""
+    hub: OpenEyeHub = entry.runtime_data
+    return hub
+
+
+async def ws_result(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401 - a test client
+    """Send one websocket command and return its result, skipping subscription events."""
+    await client.send_json_auto_id(message)
+    while True:
+        response: dict[str, Any] = await client.receive_json()
+        if response["type"] == "result":
+            return response

@@ -34,9 +34,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 
 from custom_components.openeye.const import DOMAIN, MAX_ENROLL_IMAGE_BYTES, MAX_NAME_LENGTH
 from custom_components.openeye.gallery_store import STORAGE_KEY
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.websocket_api import EVENT_TYPES, MAX_CAMERA_FILTER
 from tests.fake_pool import FakePool, still_image
+from tests.helpers import hub_of, ws_result
 
 # What photos hold: the fake pool answers whatever they are.
 PHOTO = b"\xff\xd8 a photo the fake pool answers for"
@@ -45,21 +45,6 @@ PHOTO = b"\xff\xd8 a photo the fake pool answers for"
 def _b64(data: bytes) -> str:
     """Return bytes as base64 text."""
     return base64.b64encode(data).decode("ascii")
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
-
-
-async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
-    """Send one command and return its result, skipping subscription events."""
-    await client.send_json_auto_id(message)
-    while True:
-        response: dict[str, Any] = await client.receive_json()
-        if response["type"] == "result":
-            return response
 
 
 async def _stored_after_writes(hass: HomeAssistant, hass_storage: dict[str, Any]) -> Any:  # noqa: ANN401
@@ -118,7 +103,7 @@ async def test_action_refuses_huge_images(
     """
     assert fake_pool.mock is not None
     _person_id, stored = taught
-    people = dict(_hub(init_integration).gallery.people)
+    people = dict(hub_of(init_integration).gallery.people)
     fake_pool.mock.async_analyze_image.reset_mock()
     fake_pool.mock.async_analyze_image.return_value = still_image(error="image_too_large")
     data = PHOTO.ljust(size, b"\0")
@@ -135,7 +120,7 @@ async def test_action_refuses_huge_images(
         fake_pool.mock.async_analyze_image.assert_awaited_once_with(data, timeout=ANY)
     else:
         fake_pool.mock.async_analyze_image.assert_not_awaited()
-    assert _hub(init_integration).gallery.people == people
+    assert hub_of(init_integration).gallery.people == people
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
@@ -163,13 +148,15 @@ async def test_websocket_refuses_huge_and_broken_images(
     ):
         fake_pool.mock.async_analyze_image.return_value = still_image(error=code)
         for target in ({"name": "New"}, {"person_id": person_id}):
-            refused = await _call(client, type="openeye/people/enroll", image=_b64(data), **target)
+            refused = await ws_result(
+                client, type="openeye/people/enroll", image=_b64(data), **target
+            )
             assert fake_pool.mock.async_analyze_image.await_args.args == (data,)
             assert not refused["success"]
             assert refused["error"]["code"] == code, (code, target)
             assert refused["error"]["translation_key"] == code
             assert refused["error"]["message"]
-    assert (await _call(client, type="openeye/statistics"))["success"]
+    assert (await ws_result(client, type="openeye/statistics"))["success"]
 
     # Home Assistant's websocket takes messages up to 4 MiB and closes the
     # connection on a larger one, before OpenEye sees it: a photo of more
@@ -186,7 +173,7 @@ async def test_websocket_refuses_huge_and_broken_images(
     assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING), closing
     if closing.type is WSMsgType.CLOSE:
         assert closing.data == WSCloseCode.MESSAGE_TOO_BIG, closing
-    assert len(_hub(init_integration).gallery.people[person_id].encodings) == 1
+    assert len(hub_of(init_integration).gallery.people[person_id].encodings) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
@@ -245,14 +232,14 @@ async def test_websocket_refuses_unusable_names_and_unknown_ids(
         ({"type": "unsubscribe_events", "subscription": 987654}, "not_found"),
     ]
     for message, code in cases:
-        refused = await _call(client, **message)
+        refused = await ws_result(client, **message)
         assert not refused["success"], message
         assert refused["error"]["code"] == code, message
     # Every refusal came before the photo was looked at: none cost an analysis.
     fake_pool.mock.async_analyze_image.assert_not_awaited()
-    person = _hub(init_integration).gallery.people[person_id]
+    person = hub_of(init_integration).gallery.people[person_id]
     assert (person.name, len(person.encodings)) == ("Eileen", 1)
-    assert len(_hub(init_integration).gallery.people) == 1
+    assert len(hub_of(init_integration).gallery.people) == 1
     assert await _stored_after_writes(hass, hass_storage) == stored
 
 
@@ -265,18 +252,18 @@ async def test_seventh_and_eighth_subscriptions_are_refused(
     """Over the limit, every further subscription is refused and leaves nothing registered."""
     client = await hass_ws_client(hass)
     for _ in range(5):
-        assert (await _call(client, type="openeye/subscribe", event_types=["alert"]))["success"]
+        assert (await ws_result(client, type="openeye/subscribe", event_types=["alert"]))["success"]
     for _ in range(3):
-        refused = await _call(client, type="openeye/subscribe")
+        refused = await ws_result(client, type="openeye/subscribe")
         assert refused["error"]["code"] == "too_many_subscriptions"
-    connections = await _call(client, type="openeye/connections")
+    connections = await ws_result(client, type="openeye/connections")
     assert connections["result"]["total"] == 5
     # The same user on another connection is refused too; another user is not.
     again = await hass_ws_client(hass)
-    refused = await _call(again, type="openeye/subscribe")
+    refused = await ws_result(again, type="openeye/subscribe")
     assert refused["error"]["code"] == "too_many_subscriptions"
     other = await hass_ws_client(hass, hass_read_only_access_token)
-    assert (await _call(other, type="openeye/subscribe"))["success"]
+    assert (await ws_result(other, type="openeye/subscribe"))["success"]
 
 
 async def test_oversized_requests_are_refused_and_leave_nothing(
@@ -304,12 +291,12 @@ async def test_oversized_requests_are_refused_and_leave_nothing(
         {"type": "openeye/people/rename", "person_id": "p", "name": "n" * 1_000_000},
     ]
     for message in cases:
-        refused = await _call(client, **message)
+        refused = await ws_result(client, **message)
         assert not refused["success"], str(message)[:80]
         assert refused["error"]["code"] in ("invalid_format", "unauthorized"), str(message)[:80]
-    assert (await _call(client, type="openeye/subscribe", camera_ids=["a"]))["success"]
+    assert (await ws_result(client, type="openeye/subscribe", camera_ids=["a"]))["success"]
     admin = await hass_ws_client(hass)
-    connections = (await _call(admin, type="openeye/connections"))["result"]
+    connections = (await ws_result(admin, type="openeye/connections"))["result"]
     assert connections["total"] == 1
     assert [sub["camera_ids"] for sub in connections["subscriptions"]] == [["a"]]
 
@@ -334,7 +321,7 @@ async def test_a_non_admins_action_is_refused_in_one_translated_line(
         ("remove_person", {"person": "Eileen"}),
         ("purge_unknown_faces", {}),
     ):
-        refused = await _call(
+        refused = await ws_result(
             client, type="call_service", domain=DOMAIN, service=service, service_data=data
         )
         assert not refused["success"], service
@@ -348,7 +335,7 @@ async def test_a_non_admins_action_is_refused_in_one_translated_line(
     noisy = [r for r in caplog.records if r.levelno >= logging.INFO and r.exc_info]
     assert noisy == []
     assert "Unexpected exception" not in caplog.text
-    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Eileen"]
+    assert [p.name for p in hub_of(init_integration).gallery.people.values()] == ["Eileen"]
 
 
 async def test_admin_actions_over_rest_need_an_admin(
@@ -379,5 +366,5 @@ async def test_admin_actions_over_rest_need_an_admin(
         # the refusal's validation side before its Unauthorized side (errors.py).
         assert response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.BAD_REQUEST), service
     fake_pool.mock.async_analyze_image.assert_not_awaited()
-    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Eileen"]
+    assert [p.name for p in hub_of(init_integration).gallery.people.values()] == ["Eileen"]
     assert await _stored_after_writes(hass, hass_storage) == stored

@@ -38,7 +38,7 @@ from custom_components.openeye.pipeline.pool import WorkerPool
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import write_face_video
-from tests.helpers import camera_entry, flush_entity_writes
+from tests.helpers import camera_entry, flush_entity_writes, hub_of
 from tests.pipeline.leaks import child_pids, open_fds
 from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 
@@ -47,12 +47,6 @@ from tests.pipeline.mjpeg_server import MjpegServer, astronaut_frames
 # delivers frames again within the second bound.
 UNAVAILABLE_WITHIN = 10.0
 FIRST_FRAME_WITHIN = 5.0
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
 
 
 async def _wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> float:
@@ -134,7 +128,7 @@ async def _start(
     entry = camera_entry(url)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    hub = _hub(entry)
+    hub = hub_of(entry)
     [camera] = hub.cameras.values()
     await _wait_for(lambda: camera.available)
     await flush_entity_writes(hass)
@@ -311,7 +305,7 @@ async def test_twenty_reloads_leave_no_process_thread_or_descriptor(
         """Reload, wait until the camera streams in its new worker; return that worker."""
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
-        hub = _hub(entry)
+        hub = hub_of(entry)
         [camera] = hub.cameras.values()
         await _wait_for(lambda: camera.available)
         pid = hub.pool.worker_of(camera.camera_id)

@@ -38,13 +38,7 @@ from custom_components.openeye.pipeline.messages import EngineFailed, SourceStat
 from custom_components.openeye.pipeline.pool import WorkerUnavailableError
 from tests.faces import one_face_jpeg
 from tests.fake_pool import FakePool, one_face, status, still_image
-from tests.helpers import flush_entity_writes
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
+from tests.helpers import flush_entity_writes, hub_of
 
 
 async def test_gallery_survives_a_restart(
@@ -54,7 +48,7 @@ async def test_gallery_survives_a_restart(
     hass_storage: dict[str, Any],
 ) -> None:
     """An acknowledged enrollment is in storage at once and loads again after a reload."""
-    hub = _hub(fake_entry)
+    hub = hub_of(fake_entry)
     assert fake_pool.mock is not None
     fake_pool.mock.async_analyze_image.return_value = still_image(one_face(0.5))
     result = await hass.services.async_call(
@@ -76,7 +70,7 @@ async def test_gallery_survives_a_restart(
     first_pool = fake_pool.mock
     assert await hass.config_entries.async_reload(fake_entry.entry_id)
     await hass.async_block_till_done()
-    reloaded = _hub(fake_entry)
+    reloaded = hub_of(fake_entry)
     assert reloaded is not hub
     assert reloaded.gallery.people[person["id"]].encodings == encodings
     assert hass.states.get("binary_sensor.astronaut_presence") is not None
@@ -115,7 +109,7 @@ async def test_stored_layout_is_migrated_and_checked(
         "data": {"people": []},
     }
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    hub = _hub(config_entry)
+    hub = hub_of(config_entry)
     assert hub.gallery.unknown == {}
     assert hub.gallery.statistics == {}
     assert await hass.config_entries.async_unload(config_entry.entry_id)
@@ -142,14 +136,14 @@ async def test_counters_reset_at_local_midnight_and_survive_restarts(
     await hass.config.async_set_time_zone("Europe/Berlin")
     freezer.move_to(datetime(2026, 11, 25, 23, 59, 0, tzinfo=dt_util.get_default_time_zone()))
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    hub = _hub(config_entry)
+    hub = hub_of(config_entry)
     hub.statistics.recognitions_today = 3
     hub.statistics.unknown_faces_today = 2
     hub.statistics.strangers_seen = {"s1", "s2"}
 
     # A restart before midnight keeps the day's figures.
     assert await hass.config_entries.async_reload(config_entry.entry_id)
-    hub = _hub(config_entry)
+    hub = hub_of(config_entry)
     assert (hub.statistics.recognitions_today, hub.statistics.unknown_faces_today) == (3, 2)
     assert hub.statistics.strangers_today == 2
     await flush_entity_writes(hass)
@@ -170,7 +164,7 @@ async def test_options_apply_without_restart(
     hass: HomeAssistant, fake_entry: MockConfigEntry, fake_pool: FakePool
 ) -> None:
     """New options reach the same workers at once, without reloading the entry."""
-    hub = _hub(fake_entry)
+    hub = hub_of(fake_entry)
     pool = fake_pool.mock
     assert pool is not None
     pool.async_set_settings.assert_awaited_once_with(hub.settings)
@@ -179,7 +173,7 @@ async def test_options_apply_without_restart(
         fake_entry, options={**fake_entry.options, CONF_TOLERANCE: 0.3}
     )
     await hass.async_block_till_done()
-    assert _hub(fake_entry) is hub
+    assert hub_of(fake_entry) is hub
     assert fake_pool.mock is pool
     pool.async_start.assert_awaited_once()
     assert hub.settings.tolerance == 0.3
@@ -207,7 +201,7 @@ async def test_camera_drop_and_return(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A camera that stops makes its entities unavailable once, with one log line, and recovers."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     camera = hub.cameras["door"]
     assert camera.available
     await flush_entity_writes(hass)
@@ -279,7 +273,7 @@ async def test_camera_added_while_unreachable_recovers(
         ),
     )
     await hass.async_block_till_done()
-    hub = _hub(fake_entry)
+    hub = hub_of(fake_entry)
     [camera] = hub.cameras.values()
     assert fake_pool.added_cameras == [camera.camera_id]
     fake_pool.emit(status(camera.camera_id, SourceStatus.RECONNECTING, "refused", "refused"))
@@ -301,7 +295,7 @@ async def test_engine_that_cannot_load_raises_a_repair_issue(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Model files missing in the worker: a repair issue, and clear errors instead of hangs."""
-    hub = _hub(fake_entry)
+    hub = hub_of(fake_entry)
     assert fake_pool.mock is not None
     detail = "the shape predictor is missing"
     # What the pool does once a worker found that the engine cannot load

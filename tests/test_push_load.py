@@ -29,18 +29,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openeye.gallery_store import Person
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import FaceDetected, FaceLost, FaceRecognized
 from tests.faces import one_face_jpeg
 from tests.fake_pool import FakePool
+from tests.helpers import hub_of
 
 BURST = 1000
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -105,7 +99,7 @@ async def test_a_burst_of_recognitions_stays_under_the_pending_limit(
     starts counting down to closing a connection when its queue passes
     ``PENDING_MSG_PEAK``; a reader that keeps up must never get there.
     """
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     camera_id = "door"
     # A crowd: a thousand people taught, each seen once, so that each sighting
     # is a recognition of its own (a person seen again within the presence time is not).

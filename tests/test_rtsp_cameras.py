@@ -51,11 +51,10 @@ from custom_components.openeye.const import (
     EVENT_FACE_RECOGNIZED,
     SUBENTRY_CAMERA,
 )
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.settings import SourceSettings
 from custom_components.openeye.pipeline.sources import WATCHDOG_GRACE
 from tests.faces import one_face_jpeg
-from tests.helpers import camera_entry, flush_entity_writes, start_camera_reconfigure
+from tests.helpers import camera_entry, flush_entity_writes, hub_of, start_camera_reconfigure
 from tests.rtsp_camera import EncodedStreams, RtspCamera
 
 type StartCamera = Callable[..., RtspCamera]
@@ -100,12 +99,6 @@ async def _url_form(hass: HomeAssistant, entry: MockConfigEntry) -> str:
         result["flow_id"], {"next_step_id": "url"}
     )
     return str(result["flow_id"])
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
 
 
 async def test_an_rtsp_camera_is_added_in_the_form_and_recognises_a_taught_face(  # noqa: PLR0917 - fixtures
@@ -171,7 +164,7 @@ async def test_a_changed_password_shows_in_the_status_and_repair_and_never_anywh
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "openeye/subscribe"})
     assert (await client.receive_json())["success"]
-    [state] = _hub(entry).cameras.values()
+    [state] = hub_of(entry).cameras.values()
     await _wait_for(lambda: state.available)
 
     camera.change_password(NEW_PASSWORD)
@@ -245,7 +238,7 @@ async def test_a_stalled_or_restarted_server_goes_unavailable_on_time_and_comes_
     entry = camera_entry(camera.url("door"))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    [state] = _hub(entry).cameras.values()
+    [state] = hub_of(entry).cameras.values()
     await _wait_for(lambda: state.available)
 
     camera.stall()

@@ -19,21 +19,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 import voluptuous as vol
 
 from custom_components.openeye.const import DOMAIN, MAX_NAME_LENGTH
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.gallery import KnownPerson
 from custom_components.openeye.pipeline.messages import ImageAnalysis
 from tests.fake_pool import BOX, CROP, FakePool, one_face, still_image
-from tests.helpers import entry_device, flush_entity_writes
+from tests.helpers import entry_device, flush_entity_writes, hub_of
 
 # What the photo files hold: the fake pool answers whatever they are, and the
 # tests check that the pool was handed exactly these bytes.
 PHOTO = b"\xff\xd8 a photo the fake pool answers for"
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
 
 
 async def _enroll(hass: HomeAssistant, **data: object) -> dict[str, object]:
@@ -70,7 +63,7 @@ async def test_enroll_from_path_creates_person_and_device(
     fake_pool.mock.async_analyze_image.assert_awaited_once_with(PHOTO, timeout=ANY)
     assert result["created"] is True
     assert result["name"] == "Eileen Collins"
-    person = _hub(init_integration).gallery.people[str(result["person_id"])]
+    person = hub_of(init_integration).gallery.people[str(result["person_id"])]
     assert person.encodings == [[0.25] * 128]
     assert person.thumbnail == CROP
     assert _known(fake_pool) == (KnownPerson(person.person_id, "Eileen Collins", ((0.25,) * 128,)),)
@@ -164,14 +157,14 @@ async def test_enroll_refuses_bad_images(
     """
     assert fake_pool.mock is not None
     await _enroll(hass, name="Existing", image_path=str(_write(media_dir, "ok.jpg", PHOTO)))
-    before = dict(_hub(init_integration).gallery.people)
+    before = dict(hub_of(init_integration).gallery.people)
     sent = fake_pool.mock.async_set_gallery.await_count
     fake_pool.mock.async_analyze_image.return_value = answer
     with pytest.raises(ServiceValidationError) as err:
         await _enroll(hass, name="New", image_path=str(_write(media_dir, "bad.jpg", PHOTO)))
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
-    assert _hub(init_integration).gallery.people == before
+    assert hub_of(init_integration).gallery.people == before
     assert fake_pool.mock.async_set_gallery.await_count == sent
 
 
@@ -219,7 +212,7 @@ async def test_enroll_refuses_bad_requests(
         with pytest.raises(vol.Invalid):
             await _enroll(hass, **data)
     fake_pool.mock.async_analyze_image.assert_not_awaited()
-    assert [p.name for p in _hub(init_integration).gallery.people.values()] == ["Taken"]
+    assert [p.name for p in hub_of(init_integration).gallery.people.values()] == ["Taken"]
 
 
 async def test_rename_and_remove(
@@ -244,7 +237,7 @@ async def test_rename_and_remove(
     await hass.services.async_call(
         DOMAIN, "rename_person", {"person": person_id, "name": "Renamed"}, blocking=True
     )
-    assert _hub(init_integration).gallery.people[person_id].name == "Renamed"
+    assert hub_of(init_integration).gallery.people[person_id].name == "Renamed"
     assert [known.name for known in _known(fake_pool)] == ["Renamed", "Second"]
     identifier = (DOMAIN, f"person_{person_id}")
     device = entry_device(device_registry, init_integration.entry_id, identifier)
@@ -253,7 +246,7 @@ async def test_rename_and_remove(
 
     await hass.services.async_call(DOMAIN, "remove_person", {"person": "Renamed"}, blocking=True)
     await hass.async_block_till_done()
-    assert person_id not in _hub(init_integration).gallery.people
+    assert person_id not in hub_of(init_integration).gallery.people
     assert [known.name for known in _known(fake_pool)] == ["Second"]
     assert entry_device(device_registry, init_integration.entry_id, identifier) is None
     await flush_entity_writes(hass)
@@ -298,7 +291,7 @@ async def test_mutating_actions_are_for_admins(
     )
     assert response is not None
     assert len(response["faces"]) == 1
-    assert _hub(init_integration).gallery.people == {}
+    assert hub_of(init_integration).gallery.people == {}
 
 
 async def test_actions_need_a_loaded_entry(

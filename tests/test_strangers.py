@@ -33,15 +33,9 @@ from custom_components.openeye.gallery_store import MAX_ENCODINGS_PER_PERSON, Pe
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import UnknownFace
 from tests.fake_pool import FakePool, one_face, still_image, unknown
-from tests.helpers import flush_entity_writes
+from tests.helpers import flush_entity_writes, hub_of, ws_result
 
 VISIT_GAP = timedelta(minutes=6)
-
-
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
 
 
 def _face(value: float, size: int = 50) -> UnknownFace:
@@ -65,15 +59,6 @@ def _stranger_of(hub: OpenEyeHub, value: float) -> str:
     return record.stranger_id
 
 
-async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
-    """Send one command and return its result, skipping events of earlier subscriptions."""
-    await client.send_json_auto_id(message)
-    while True:
-        response: dict[str, Any] = await client.receive_json()
-        if response["type"] == "result":
-            return response
-
-
 async def test_a_stranger_who_comes_back_is_one_stranger(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -82,7 +67,7 @@ async def test_a_stranger_who_comes_back_is_one_stranger(
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     """Visits of the same face are one stranger on every door; somebody else is another."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     events = async_capture_events(hass, EVENT_UNKNOWN_FACE)
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "openeye/subscribe", "event_types": ["camera_event"]})
@@ -108,16 +93,16 @@ async def test_a_stranger_who_comes_back_is_one_stranger(
     assert hub.statistics.strangers_today == 2
     assert hub.statistics.unknown_faces_today == 3
     assert hass.states.get("sensor.openeye_strangers_today").state == "2"
-    statistics = await _call(client, type="openeye/statistics")
+    statistics = await ws_result(client, type="openeye/statistics")
     assert statistics["result"]["strangers_today"] == 2
-    listed = (await _call(client, type="openeye/strangers/list"))["result"]["strangers"]
+    listed = (await ws_result(client, type="openeye/strangers/list"))["result"]["strangers"]
     assert [s["label"] for s in listed] == ["Unknown 2", "Unknown 1"]
     assert listed[1]["visits"] == 2
     assert listed[1]["cameras"] == [{"camera_id": "door", "camera_name": "Door"}]
     assert len(listed[1]["face_ids"]) == 2
     assert listed[1]["thumbnail"]
     assert listed[1]["first_seen"] < listed[1]["last_seen"]
-    unknown_list = (await _call(client, type="openeye/unknown/list"))["result"]["unknown_faces"]
+    unknown_list = (await ws_result(client, type="openeye/unknown/list"))["result"]["unknown_faces"]
     assert {(face["stranger_id"], face["stranger_label"]) for face in unknown_list} == {
         (first["stranger_id"], "Unknown 1"),
         (other["stranger_id"], "Unknown 2"),
@@ -131,7 +116,7 @@ async def test_a_stranger_still_in_view_is_seen_later_not_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Within the same visit a stranger's last sighting moves on, its visits do not."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     fake_pool.emit(_face(0.10))
     freezer.tick(timedelta(minutes=2))
     fake_pool.emit(dataclasses.replace(_face(0.10), timestamp=dt_util.utcnow().timestamp()))
@@ -154,7 +139,7 @@ async def test_a_pair_of_strangers_stays_two(
     rule on the farthest face starts a second stranger, which 0.20 joins. A
     face between the two joins one of them, and two stay two.
     """
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     await _visits(hass, fake_pool, freezer, *map(_face, (0.10, 0.135, 0.17, 0.20, 0.1525)))
     first, second = _stranger_of(hub, 0.10), _stranger_of(hub, 0.20)
     assert first != second
@@ -172,7 +157,7 @@ async def test_assigning_a_stranger_teaches_its_best_faces_and_names_the_past(
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     """The five largest faces are taught; the stranger and a look-alike sighting become Zoe's."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     # The clients connect first: their token would expire during the visits.
     client = await hass_ws_client(hass)
     watcher = await hass_ws_client(hass)
@@ -195,7 +180,7 @@ async def test_assigning_a_stranger_teaches_its_best_faces_and_names_the_past(
     assert (await watcher.receive_json())["event"]["type"] == "connection_status"
     past_events = async_capture_events(hass, EVENT_PAST_NAMED)
 
-    response = await _call(
+    response = await ws_result(
         client, type="openeye/strangers/assign", stranger_id=stranger_id, name="Zoe"
     )
     assert response["success"], response
@@ -226,7 +211,9 @@ async def test_assigning_a_stranger_teaches_its_best_faces_and_names_the_past(
     push = (await watcher.receive_json())["event"]
     assert push == {"type": "past_named", "timestamp": event.data["last_seen"], "data": event.data}
 
-    again = await _call(client, type="openeye/strangers/assign", stranger_id=stranger_id, name="Y")
+    again = await ws_result(
+        client, type="openeye/strangers/assign", stranger_id=stranger_id, name="Y"
+    )
     assert again["error"]["code"] == "unknown_stranger"
 
 
@@ -238,7 +225,7 @@ async def test_teaching_a_photo_names_the_past(
     media_dir: Path,
 ) -> None:
     """An enrollment re-labels the kept faces that are the new person now, and only those."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     await _visits(hass, fake_pool, freezer, _face(0.02), _face(0.50))
     past_events = async_capture_events(hass, EVENT_PAST_NAMED)
     photo = media_dir / "astro.jpg"
@@ -271,14 +258,16 @@ async def test_a_past_sighting_within_the_presence_time_makes_the_person_present
     hass_ws_client: WebSocketGenerator,
 ) -> None:
     """Named a minute after they were seen, a person is present until the presence time ends."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     fake_pool.emit(_face(0.10))
     await hass.async_block_till_done()
     freezer.tick(timedelta(minutes=1))
     client = await hass_ws_client(hass)
     stranger_id = _stranger_of(hub, 0.10)
     assert (
-        await _call(client, type="openeye/strangers/assign", stranger_id=stranger_id, name="Zoe")
+        await ws_result(
+            client, type="openeye/strangers/assign", stranger_id=stranger_id, name="Zoe"
+        )
     )["success"]
     (person,) = hub.gallery.people.values()
     assert hub.is_present(person)
@@ -295,7 +284,7 @@ async def test_assign_stranger_action_to_a_known_person_keeps_the_cap(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Assigned to someone with 18 photos, the person keeps the newest 20 encodings."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     hub.gallery.people["p1"] = Person(
         "p1", "Ann", [[0.9] * 128] * 18, b"\xff\xd8", dt_util.utcnow()
     )
@@ -331,11 +320,11 @@ async def test_deleting_strangers(
     hass_storage: dict[str, Any],
 ) -> None:
     """A deleted stranger goes with its faces, and is written before the answer."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     await _visits(hass, fake_pool, freezer, _face(0.10), _face(0.11), _face(0.50))
     first, second = _stranger_of(hub, 0.10), _stranger_of(hub, 0.50)
     client = await hass_ws_client(hass)
-    response = await _call(client, type="openeye/strangers/delete", stranger_id=first)
+    response = await ws_result(client, type="openeye/strangers/delete", stranger_id=first)
     assert response["result"] == {"stranger_id": first}
     assert list(hub.gallery.strangers) == [second]
     assert len(hub.gallery.unknown) == 1
@@ -359,7 +348,7 @@ async def test_strangers_expire_with_their_faces(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The unknown-face retention ends a stranger with its last face; purging ends all."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     await _visits(hass, fake_pool, freezer, _face(0.10))
     freezer.tick(timedelta(days=6))
     await _visits(hass, fake_pool, freezer, _face(0.50))
@@ -382,7 +371,7 @@ async def test_bad_stranger_requests_change_nothing(
     hass_read_only_user: MockUser,
 ) -> None:
     """Unknown ids, missing or taken names and non-admins are refused; nothing changes."""
-    hub = _hub(init_integration)
+    hub = hub_of(init_integration)
     hub.gallery.people["p1"] = Person("p1", "Ann", [[0.9] * 128], b"\xff\xd8", dt_util.utcnow())
     await _visits(hass, fake_pool, freezer, _face(0.10))
     stranger_id = _stranger_of(hub, 0.10)
@@ -405,7 +394,7 @@ async def test_bad_stranger_requests_change_nothing(
             "not_found",
         ),
     ):
-        response = await _call(admin, **message)
+        response = await ws_result(admin, **message)
         assert response["error"]["code"] == code, message
         assert response["error"]["translation_key"] == code if code == "unknown_stranger" else True
     for service, data in (
@@ -417,12 +406,12 @@ async def test_bad_stranger_requests_change_nothing(
         assert err.value.translation_key == "unknown_stranger"
 
     user = await hass_ws_client(hass, hass_read_only_access_token)
-    assert len((await _call(user, type="openeye/strangers/list"))["result"]["strangers"]) == 1
+    assert len((await ws_result(user, type="openeye/strangers/list"))["result"]["strangers"]) == 1
     for message in (
         {"type": "openeye/strangers/assign", "stranger_id": stranger_id, "name": "X"},
         {"type": "openeye/strangers/delete", "stranger_id": stranger_id},
     ):
-        assert (await _call(user, **message))["error"]["code"] == "unauthorized"
+        assert (await ws_result(user, **message))["error"]["code"] == "unauthorized"
     context = Context(user_id=hass_read_only_user.id)
     for service, data in (
         ("assign_stranger", {"stranger_id": stranger_id, "name": "X"}),
@@ -469,7 +458,7 @@ async def test_old_unknown_faces_become_strangers(
     }
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    gallery = _hub(config_entry).gallery
+    gallery = hub_of(config_entry).gallery
     assert gallery.unknown["a"].stranger_id == gallery.unknown["c"].stranger_id
     first = gallery.strangers[gallery.unknown["a"].stranger_id]
     other = gallery.strangers[gallery.unknown["b"].stranger_id]
@@ -482,6 +471,6 @@ async def test_old_unknown_faces_become_strangers(
     assert stored["data"]["stranger_counter"] == 2
     assert len(stored["data"]["strangers"]) == 2
     assert await hass.config_entries.async_reload(config_entry.entry_id)
-    reloaded = _hub(config_entry).gallery
+    reloaded = hub_of(config_entry).gallery
     assert set(reloaded.strangers) == {first.stranger_id, other.stranger_id}
     assert await hass.config_entries.async_unload(config_entry.entry_id)

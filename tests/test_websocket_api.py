@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.openeye.const import CONF_MAX_SUBSCRIPTIONS, DOMAIN
 from custom_components.openeye.pipeline.messages import ImageAnalysis
 from tests.fake_pool import CROP, FakePool, one_face, still_image
+from tests.helpers import ws_result
 
 # What photos hold: the fake pool answers whatever they are.
 PHOTO = b"\xff\xd8 a photo the fake pool answers for"
@@ -27,21 +28,12 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-async def _call(client: Any, **message: Any) -> dict[str, Any]:  # noqa: ANN401
-    """Send one command and return its result, skipping events of earlier subscriptions."""
-    await client.send_json_auto_id(message)
-    while True:
-        response: dict[str, Any] = await client.receive_json()
-        if response["type"] == "result":
-            return response
-
-
 async def test_statistics(
     hass: HomeAssistant, init_integration: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
     """The statistics describe an OpenEye with one camera before anything happened."""
     client = await hass_ws_client(hass)
-    response = await _call(client, type="openeye/statistics")
+    response = await ws_result(client, type="openeye/statistics")
     assert response["success"]
     cameras = response["result"].pop("cameras")
     assert response["result"] == {
@@ -72,7 +64,9 @@ async def test_subscribe_greets_and_pushes_on_change(
 
     # Teaching a face changes the number of known people: pushed, not polled.
     admin = await hass_ws_client(hass)
-    enrolled = await _call(admin, type="openeye/people/enroll", name="Astronaut", image=_b64(PHOTO))
+    enrolled = await ws_result(
+        admin, type="openeye/people/enroll", name="Astronaut", image=_b64(PHOTO)
+    )
     assert enrolled["success"], enrolled
     while True:
         message = await client.receive_json()
@@ -95,7 +89,7 @@ async def test_sixth_subscription_is_refused_and_cleanup(
         assert result["success"]
         ids.append(result["id"])
         assert (await client.receive_json())["event"]["type"] == "connection_status"
-    refused = await _call(client, type="openeye/subscribe")
+    refused = await ws_result(client, type="openeye/subscribe")
     assert not refused["success"]
     assert refused["error"]["code"] == "too_many_subscriptions"
     # Translated like the actions' errors, with the limit for the message.
@@ -104,21 +98,21 @@ async def test_sixth_subscription_is_refused_and_cleanup(
     assert refused["error"]["translation_placeholders"] == {"limit": "5"}
     assert "at most 5" in refused["error"]["message"]
 
-    connections = await _call(client, type="openeye/connections")
+    connections = await ws_result(client, type="openeye/connections")
     assert connections["result"]["total"] == 5
     assert connections["result"]["users"] == 1
     assert list(connections["result"]["per_user"].values()) == [5]
     assert connections["result"]["subscriptions"][0]["event_types"] == ["camera_event"]
 
-    unsubscribed = await _call(client, type="unsubscribe_events", subscription=ids[0])
+    unsubscribed = await ws_result(client, type="unsubscribe_events", subscription=ids[0])
     assert unsubscribed["success"]
-    again = await _call(client, type="openeye/subscribe", event_types=["alert"])
+    again = await ws_result(client, type="openeye/subscribe", event_types=["alert"])
     assert again["success"]
 
     await client.close()
     await hass.async_block_till_done()
     other = await hass_ws_client(hass)
-    connections = await _call(other, type="openeye/connections")
+    connections = await ws_result(other, type="openeye/connections")
     assert connections["result"]["total"] == 0
 
 
@@ -131,8 +125,8 @@ async def test_limit_is_an_option(
     )
     await hass.async_block_till_done()
     client = await hass_ws_client(hass)
-    assert (await _call(client, type="openeye/subscribe", event_types=["alert"]))["success"]
-    refused = await _call(client, type="openeye/subscribe")
+    assert (await ws_result(client, type="openeye/subscribe", event_types=["alert"]))["success"]
+    refused = await ws_result(client, type="openeye/subscribe")
     assert refused["error"]["code"] == "too_many_subscriptions"
 
 
@@ -158,10 +152,10 @@ async def test_malformed_payloads(
 ) -> None:
     """Malformed payloads are refused as invalid_format and the connection stays usable."""
     client = await hass_ws_client(hass)
-    response = await _call(client, **message)
+    response = await ws_result(client, **message)
     assert not response["success"]
     assert response["error"]["code"] == "invalid_format"
-    assert (await _call(client, type="openeye/statistics"))["success"]
+    assert (await ws_result(client, type="openeye/statistics"))["success"]
 
 
 async def test_gallery_commands(
@@ -174,7 +168,7 @@ async def test_gallery_commands(
     assert fake_pool.mock is not None
     analyze = fake_pool.mock.async_analyze_image
     client = await hass_ws_client(hass)
-    enrolled = await _call(
+    enrolled = await ws_result(
         client, type="openeye/people/enroll", name="Astronaut", image=_b64(PHOTO)
     )
     assert enrolled["result"]["created"] is True
@@ -183,11 +177,13 @@ async def test_gallery_commands(
 
     # A data URL's prefix is dropped: the worker gets the photo's bytes.
     data_url = "data:image/jpeg;base64," + _b64(PHOTO)
-    added = await _call(client, type="openeye/people/enroll", person_id=person_id, image=data_url)
+    added = await ws_result(
+        client, type="openeye/people/enroll", person_id=person_id, image=data_url
+    )
     assert added["result"] == {"person_id": person_id, "name": "Astronaut", "created": False}
     assert analyze.await_args.args == (PHOTO,)
 
-    listed = await _call(client, type="openeye/people/list")
+    listed = await ws_result(client, type="openeye/people/list")
     [person] = listed["result"]["people"]
     assert person["name"] == "Astronaut"
     assert person["encodings"] == 2
@@ -201,31 +197,37 @@ async def test_gallery_commands(
     ]
     for answer, code in answers:
         analyze.return_value = answer
-        refused = await _call(client, type="openeye/people/enroll", name="New", image=_b64(PHOTO))
+        refused = await ws_result(
+            client, type="openeye/people/enroll", name="New", image=_b64(PHOTO)
+        )
         assert refused["error"]["code"] == code
         assert refused["error"]["translation_key"] == code
     # Text that is no base64 is refused before any analysis.
     analyze.reset_mock()
-    refused = await _call(client, type="openeye/people/enroll", name="New", image="%%% not base64")
+    refused = await ws_result(
+        client, type="openeye/people/enroll", name="New", image="%%% not base64"
+    )
     assert refused["error"]["code"] == "not_an_image"
-    duplicate = await _call(
+    duplicate = await ws_result(
         client, type="openeye/people/enroll", name="astronaut", image=_b64(PHOTO)
     )
     assert duplicate["error"]["code"] == "duplicate_name"
     analyze.assert_not_awaited()
 
-    renamed = await _call(client, type="openeye/people/rename", person_id=person_id, name="Eileen")
+    renamed = await ws_result(
+        client, type="openeye/people/rename", person_id=person_id, name="Eileen"
+    )
     assert renamed["result"] == {"person_id": person_id, "name": "Eileen"}
-    missing = await _call(client, type="openeye/people/rename", person_id="nope", name="X")
+    missing = await ws_result(client, type="openeye/people/rename", person_id="nope", name="X")
     assert missing["error"]["code"] == "not_found"
 
-    deleted = await _call(client, type="openeye/people/delete", person_id=person_id)
+    deleted = await ws_result(client, type="openeye/people/delete", person_id=person_id)
     assert deleted["result"] == {"person_id": person_id}
-    missing = await _call(client, type="openeye/people/delete", person_id=person_id)
+    missing = await ws_result(client, type="openeye/people/delete", person_id=person_id)
     assert missing["error"]["code"] == "not_found"
-    unknown = await _call(client, type="openeye/unknown/assign", unknown_id="nope", name="X")
+    unknown = await ws_result(client, type="openeye/unknown/assign", unknown_id="nope", name="X")
     assert unknown["error"]["code"] == "not_found"
-    listed = await _call(client, type="openeye/unknown/list")
+    listed = await ws_result(client, type="openeye/unknown/list")
     assert listed["result"] == {"unknown_faces": []}
 
 
@@ -240,8 +242,8 @@ async def test_non_admin_users(
     """A non-admin user reads statistics and subscribes, but every admin command is refused."""
     assert fake_pool.mock is not None
     client = await hass_ws_client(hass, hass_read_only_access_token)
-    assert (await _call(client, type="openeye/statistics"))["success"]
-    assert (await _call(client, type="openeye/people/list"))["success"]
+    assert (await ws_result(client, type="openeye/statistics"))["success"]
+    assert (await ws_result(client, type="openeye/people/list"))["success"]
     for message in (
         {"type": "openeye/connections"},
         {"type": "openeye/people/enroll", "name": "X", "image": _b64(PHOTO)},
@@ -250,7 +252,7 @@ async def test_non_admin_users(
         {"type": "openeye/unknown/list"},
         {"type": "openeye/unknown/assign", "unknown_id": "x", "name": "Y"},
     ):
-        response = await _call(client, **message)
+        response = await ws_result(client, **message)
         assert response["error"]["code"] == "unauthorized", message
     await client.send_json_auto_id({"type": "openeye/subscribe"})
     assert (await client.receive_json())["success"]
@@ -271,7 +273,7 @@ async def test_commands_without_a_loaded_entry(
     fake_pool.mock.async_stop.assert_awaited_once()
     client = await hass_ws_client(hass)
     for command in ("openeye/statistics", "openeye/subscribe", "openeye/people/list"):
-        response = await _call(client, type=command)
+        response = await ws_result(client, type=command)
         assert response["error"]["code"] == "not_loaded"
         assert response["error"]["translation_key"] == "not_loaded"
         assert response["error"]["message"].startswith("OpenEye is not running.")

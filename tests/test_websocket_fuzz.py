@@ -29,9 +29,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import ImageAnalysis
 from tests.fake_pool import FakePool, one_face, still_image
+from tests.helpers import hub_of
 
 # Each command and the fields it knows.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -184,12 +184,6 @@ def _worker_answer(data: bytes, **_options: Any) -> ImageAnalysis:  # noqa: ANN4
     return still_image(error="not_an_image")
 
 
-def _hub(entry: MockConfigEntry) -> OpenEyeHub:
-    """Return the entry's hub."""
-    hub: OpenEyeHub = entry.runtime_data
-    return hub
-
-
 async def _result(client: Any) -> dict[str, Any]:  # noqa: ANN401
     """Return the next result, skipping events of subscriptions the fuzzing made."""
     while True:
@@ -241,7 +235,7 @@ async def test_random_payloads_get_answers_not_tracebacks(
     await client.send_json_auto_id({"type": "openeye/statistics"})
     statistics = await _result(client)
     assert statistics["success"]
-    assert statistics["result"]["known_people"] == len(_hub(init_integration).gallery.people)
+    assert statistics["result"]["known_people"] == len(hub_of(init_integration).gallery.people)
     faults = [
         record.getMessage()
         for record in caplog.records
@@ -290,7 +284,7 @@ async def test_payloads_of_growing_size_are_bounded(
     await admin.send_json_auto_id({"type": "openeye/connections"})
     connections = (await _result(admin))["result"]
     assert connections["total"] <= 2 * int(
-        _hub(init_integration).option("max_subscriptions_per_user")
+        hub_of(init_integration).option("max_subscriptions_per_user")
     )
     for subscription in connections["subscriptions"]:
         assert len(subscription["camera_ids"] or []) <= 1
