@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 import uuid
 
-from .const import CONF_TOLERANCE, CONF_UNKNOWN_RETENTION_COUNT, CONF_UNKNOWN_RETENTION_DAYS
 from .gallery_store import UnknownFaceRecord
 from .hub import OpenEyeHub
 
@@ -37,12 +36,7 @@ async def async_not_this_person(hub: OpenEyeHub, recognition_id: str) -> dict[st
         crop=record.crop,
         best_distance=record.distance,
     )
-    stranger = gallery.add_unknown(
-        unknown,
-        int(hub.option(CONF_UNKNOWN_RETENTION_DAYS)),
-        int(hub.option(CONF_UNKNOWN_RETENTION_COUNT)),
-        float(hub.option(CONF_TOLERANCE)),
-    )
+    stranger = hub.sightings.keep_unknown(unknown)
     del gallery.recognitions[record.recognition_id]
     withdrawn = hub.sightings.withdraw(record, person, stranger)
     await gallery.async_save()

@@ -269,12 +269,7 @@ class Sightings:
             best_distance=result.best_distance,
             face_size=max(bottom - top, 0) * max(right - left, 0),
         )
-        stranger = self._gallery.add_unknown(
-            record,
-            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
-            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
-            float(self._option(CONF_TOLERANCE)),
-        )
+        stranger = self.keep_unknown(record)
         self.statistics.start_new_day()
         self.statistics.unknown_faces_today += 1
         self.statistics.strangers_seen.add(stranger.stranger_id)
@@ -299,6 +294,15 @@ class Sightings:
                 refused_person_id=refused.person_id if refused else None,
                 refused_person_name=refused.name if refused else None,
             )
+        )
+
+    def keep_unknown(self, record: UnknownFaceRecord) -> StrangerRecord:
+        """Keep an unknown face with its stranger, under the retention and tolerance options."""
+        return self._gallery.add_unknown(
+            record,
+            int(self._option(CONF_UNKNOWN_RETENTION_DAYS)),
+            int(self._option(CONF_UNKNOWN_RETENTION_COUNT)),
+            float(self._option(CONF_TOLERANCE)),
         )
 
     def camera_list(self, stranger: StrangerRecord) -> list[tuple[str, str]]:
