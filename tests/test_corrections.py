@@ -29,7 +29,8 @@ from custom_components.openeye.const import (
     EVENT_UNKNOWN_FACE,
 )
 from custom_components.openeye.errors import OpenEyeValidationError
-from custom_components.openeye.gallery_store import MAX_COUNTER_EXAMPLES_PER_PERSON, Person
+from custom_components.openeye.gallery_records import Person
+from custom_components.openeye.gallery_store import MAX_COUNTER_EXAMPLES_PER_PERSON
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.gallery import KnownPerson
 from tests.fake_pool import FakePool, recognized, unknown

@@ -20,7 +20,7 @@ from custom_components.openeye.const import (
     EVENT_MOTION_DETECTED,
     EVENT_UNKNOWN_FACE,
 )
-from custom_components.openeye.gallery_store import Person
+from custom_components.openeye.gallery_records import Person
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import Figures
 from tests.fake_pool import FakePool, detected, lost, motion, recognized, unknown

@@ -26,14 +26,12 @@ import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.openeye.gallery_records import Person, RecognitionRecord, UnknownFaceRecord
 from custom_components.openeye.gallery_store import (
     SAVE_DELAY,
     STORAGE_KEY,
     STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
-    Person,
-    RecognitionRecord,
-    UnknownFaceRecord,
 )
 from tests.faces import one_face_jpeg
 from tests.helpers import entry_device

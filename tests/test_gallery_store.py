@@ -15,7 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openeye.const import DOMAIN
 from custom_components.openeye.errors import OpenEyeValidationError
-from custom_components.openeye.gallery_store import GalleryStore, UnknownFaceRecord
+from custom_components.openeye.gallery_records import UnknownFaceRecord
+from custom_components.openeye.gallery_store import GalleryStore
 from custom_components.openeye.statistics import DailyStatistics
 from tests.fake_pool import FakePool
 

@@ -28,7 +28,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.openeye.gallery_store import Person
+from custom_components.openeye.gallery_records import Person
 from custom_components.openeye.pipeline.messages import FaceDetected, FaceLost, FaceRecognized
 from tests.faces import one_face_jpeg
 from tests.fake_pool import FakePool

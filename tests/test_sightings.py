@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.openeye.const import DOMAIN, EVENT_FACE_RECOGNIZED, EVENT_UNKNOWN_FACE
-from custom_components.openeye.gallery_store import Person
+from custom_components.openeye.gallery_records import Person
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import (
     EngineFailed,

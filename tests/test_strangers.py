@@ -29,7 +29,8 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openeye.const import DOMAIN, EVENT_PAST_NAMED, EVENT_UNKNOWN_FACE
-from custom_components.openeye.gallery_store import MAX_ENCODINGS_PER_PERSON, Person
+from custom_components.openeye.gallery_records import Person
+from custom_components.openeye.gallery_store import MAX_ENCODINGS_PER_PERSON
 from custom_components.openeye.hub import OpenEyeHub
 from custom_components.openeye.pipeline.messages import UnknownFace
 from tests.fake_pool import FakePool, one_face, still_image, unknown

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import bus_event
 from .facts import CameraDown, CameraRef, Fact, PastNamed
-from .gallery_store import base64_text
+from .gallery_records import base64_text
 from .pipeline.messages import Figures
 from .signals import (
     SIGNAL_HUB_UPDATED,

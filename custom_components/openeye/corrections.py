@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 import uuid
 
-from .gallery_store import UnknownFaceRecord
+from .gallery_records import UnknownFaceRecord
 from .hub import OpenEyeHub
 
 

@@ -17,7 +17,7 @@ from homeassistant.util.signal_type import SignalType
 from .camera_state import CameraState
 from .const import DOMAIN
 from .devices import below_hub, hub_identifier, person_device_identifier
-from .gallery_store import Person
+from .gallery_records import Person
 from .hub import OpenEyeConfigEntry, OpenEyeHub
 from .signals import (
     SIGNAL_CAMERA_ADDED,

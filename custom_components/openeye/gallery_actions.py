@@ -20,7 +20,7 @@ from homeassistant.exceptions import HomeAssistantError
 from .allowed_paths import path_refusal
 from .const import MAX_ENROLL_IMAGE_BYTES
 from .errors import OpenEyeValidationError
-from .gallery_store import Person
+from .gallery_records import Person
 from .hub import OpenEyeHub
 from .past_sightings import async_name_the_past
 from .pipeline.messages import ImageAnalysis, StillFace

@@ -40,7 +40,8 @@ from .const import (
     SUBENTRY_CAMERA,
 )
 from .devices import find_device, person_device_identifier
-from .gallery_store import GalleryStore, Person
+from .gallery_records import Person
+from .gallery_store import GalleryStore
 from .options import OptionValue, checked_options
 from .pipeline.engine import EngineUnavailableError, models_directory, verify_models
 from .pipeline.messages import (

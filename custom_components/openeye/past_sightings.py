@@ -22,7 +22,7 @@ from .pipeline.engine import ENCODING_SIZE
 from .pipeline.identity import Recognised, TrackIdentity
 
 if TYPE_CHECKING:
-    from .gallery_store import UnknownFaceRecord
+    from .gallery_records import UnknownFaceRecord
     from .hub import OpenEyeHub
     from .pipeline.gallery import KnownFaces
 

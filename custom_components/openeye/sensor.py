@@ -25,7 +25,7 @@ from .entity import (
     async_add_camera_entities,
     async_add_person_entities,
 )
-from .gallery_store import Person
+from .gallery_records import Person
 from .hub import OpenEyeConfigEntry, OpenEyeHub
 from .pipeline.messages import SourceStatus
 

@@ -39,13 +39,8 @@ from .facts import (
     RecognitionWithdrawn,
     Stranger,
 )
-from .gallery_store import (
-    GalleryStore,
-    Person,
-    RecognitionRecord,
-    StrangerRecord,
-    UnknownFaceRecord,
-)
+from .gallery_records import Person, RecognitionRecord, StrangerRecord, UnknownFaceRecord
+from .gallery_store import GalleryStore
 from .options import OptionValue
 from .pipeline.engine import ENCODING_SIZE
 from .pipeline.messages import (

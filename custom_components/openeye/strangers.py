@@ -12,7 +12,8 @@ from typing import Any
 
 from .const import FACES_TAUGHT_PER_STRANGER
 from .errors import OpenEyeValidationError
-from .gallery_store import MAX_ENCODINGS_PER_PERSON, StrangerRecord, UnknownFaceRecord, base64_text
+from .gallery_records import StrangerRecord, UnknownFaceRecord, base64_text
+from .gallery_store import MAX_ENCODINGS_PER_PERSON
 from .hub import OpenEyeHub
 from .past_sightings import async_name_the_past
 from .pipeline.grouping import best_faces

@@ -36,7 +36,7 @@ import voluptuous as vol
 from . import corrections, gallery_actions, strangers
 from .const import CONF_CAMERA_ENTITY_ID, CONF_MAX_SUBSCRIPTIONS, DOMAIN, MAX_NAME_LENGTH
 from .errors import OpenEyeValidationError
-from .gallery_store import base64_text
+from .gallery_records import base64_text
 from .hub import OpenEyeHub
 from .services import loaded_hub
 from .signals import SIGNAL_PUSH, Push
