@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.openeye.const import CONF_SOURCE_TYPE, CONF_URL, DOMAIN, SUBENTRY_CAMERA
 from custom_components.openeye.pipeline.messages import StillFace
-from tests.fake_pool import BOX, FakePool, still_image
+from tests.fake_pool import BOX, FakePool, recognized, still_image, unknown
 
 
 async def test_diagnostics_redact_biometrics_names_and_addresses(
@@ -72,13 +72,19 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
     await hass.async_block_till_done()
 
     camera_ids = sorted(fake_entry.runtime_data.cameras)
+    hub = fake_entry.runtime_data
+    (person,) = hub.gallery.people.values()
+    # Two unknown faces far apart (two strangers) and a recognition, kept.
+    fake_pool.emit(
+        unknown(camera_ids[0], 1, 0.1),
+        unknown(camera_ids[0], 2, 0.9),
+        recognized(camera_ids[1], 3, person.person_id, value=0.25),
+    )
     fake_pool.mock.worker_pids = [4242, 4343]
     fake_pool.mock.restarts = 1
     fake_pool.mock.cameras_by_worker = {4242: camera_ids[:1], 4343: camera_ids[1:]}
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)
-    hub = fake_entry.runtime_data
-    (person,) = hub.gallery.people.values()
     # Every string anywhere in the diagnostics, keys included, is checked.
     strings = list(_strings(diagnostics))
     forbidden = [
@@ -100,6 +106,11 @@ async def test_diagnostics_redact_biometrics_names_and_addresses(
             assert secret not in text, (secret, text)
     [entry_person] = diagnostics["people"]
     assert entry_person["encoding_count"] == 1
+    assert entry_person["counter_example_count"] == 0
+    assert diagnostics["unknown_faces"] == 2
+    assert diagnostics["strangers"] == [1, 1]
+    assert diagnostics["recognitions_kept"] == 1
+    assert diagnostics["statistics"]["strangers_today"] == 2
     assert entry_person["person_id"] == person.person_id
     schemes = sorted(camera["scheme"] for camera in diagnostics["cameras"])
     assert schemes == ["file", "rtsp"]

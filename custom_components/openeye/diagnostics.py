@@ -59,6 +59,7 @@ async def async_get_config_entry_diagnostics(
         {
             "person_id": person.person_id,
             "encoding_count": len(person.encodings),
+            "counter_example_count": len(person.counter_examples),
             "created": person.created.isoformat(),
             "last_seen": person.last_seen.isoformat() if person.last_seen else None,
         }
@@ -79,9 +80,20 @@ async def async_get_config_entry_diagnostics(
         "cameras": cameras,
         "people": people,
         "unknown_faces": len(hub.gallery.unknown),
+        # How the unknown faces group: a stranger per person is the aim, so
+        # many one-face strangers or one very large one are worth a look.
+        "strangers": sorted(
+            (
+                sum(1 for face in hub.gallery.unknown.values() if face.stranger_id == stranger_id)
+                for stranger_id in hub.gallery.strangers
+            ),
+            reverse=True,
+        ),
+        "recognitions_kept": len(hub.gallery.recognitions),
         "statistics": {
             "known_people": len(hub.gallery.people),
             "recognitions_today": hub.statistics.recognitions_today,
             "unknown_faces_today": hub.statistics.unknown_faces_today,
+            "strangers_today": hub.statistics.strangers_today,
         },
     }
