@@ -23,11 +23,19 @@ from .errors import OpenEyeValidationError
 from .gallery_records import Person
 from .hub import OpenEyeHub
 from .past_sightings import async_name_the_past
+from .pipeline.images import MAX_IMAGE_PIXELS, MAX_PNG_PIXELS
 from .pipeline.messages import ImageAnalysis, StillFace
 from .pipeline.pool import WorkerUnavailableError
 
 # How long a still image may take to analyse, start-up of a worker included.
 ANALYSIS_TIMEOUT = 120.0
+
+# The limits a refusal states, as numbers only: each language words the units.
+IMAGE_LIMITS = {
+    "megabytes": str(MAX_ENROLL_IMAGE_BYTES // (1024 * 1024)),
+    "megapixels": str(MAX_IMAGE_PIXELS // 1_000_000),
+    "png_megapixels": str(MAX_PNG_PIXELS // 1_000_000),
+}
 
 
 @dataclass(slots=True)
@@ -57,9 +65,7 @@ def _read_allowed_file(hass: HomeAssistant, name: str) -> bytes:
     if not path.is_file():
         raise OpenEyeValidationError("file_not_found", {"path": str(path)})
     if path.stat().st_size > MAX_ENROLL_IMAGE_BYTES:
-        raise OpenEyeValidationError(
-            "image_too_large", {"limit": f"{MAX_ENROLL_IMAGE_BYTES // (1024 * 1024)} MB"}
-        )
+        raise OpenEyeValidationError("image_too_large", IMAGE_LIMITS)
     return path.read_bytes()
 
 
@@ -84,9 +90,7 @@ async def async_image_from_camera(hass: HomeAssistant, entity_id: str) -> bytes:
 async def async_analyze(hub: OpenEyeHub, data: bytes) -> ImageAnalysis:
     """Analyse a still image in a worker; refuse what is not an image."""
     if len(data) > MAX_ENROLL_IMAGE_BYTES:
-        raise OpenEyeValidationError(
-            "image_too_large", {"limit": f"{MAX_ENROLL_IMAGE_BYTES // (1024 * 1024)} MB"}
-        )
+        raise OpenEyeValidationError("image_too_large", IMAGE_LIMITS)
     try:
         analysis = await hub.pool.async_analyze_image(data, timeout=ANALYSIS_TIMEOUT)
     except (WorkerUnavailableError, TimeoutError) as err:
@@ -96,7 +100,7 @@ async def async_analyze(hub: OpenEyeHub, data: bytes) -> ImageAnalysis:
             translation_placeholders={"error": str(err) or type(err).__name__},
         ) from err
     if analysis.error == "image_too_large":
-        raise OpenEyeValidationError("image_too_large", {"limit": "40 megapixels (16 for a PNG)"})
+        raise OpenEyeValidationError("image_too_large", IMAGE_LIMITS)
     if analysis.error is not None:
         raise OpenEyeValidationError("not_an_image", {"detail": analysis.error_detail or ""})
     return analysis
