@@ -26,6 +26,7 @@ processes on the machine.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 import pickle
 import sys
@@ -122,14 +123,14 @@ def main() -> None:
         # Decoding must give the message back, or the times mean nothing.
         assert wire.decode(encoded, max_bytes=wire.MAX_GALLERY_BYTES) == message
         assert pickle.loads(pickled) == message  # noqa: S301 - our own bytes
-        wire_encode = per_call(lambda m=message: wire.encode(m), repeat)
+        wire_encode = per_call(partial(wire.encode, message), repeat)
         wire_decode = per_call(
-            lambda e=encoded: wire.decode(e, max_bytes=wire.MAX_GALLERY_BYTES), repeat
+            partial(wire.decode, encoded, max_bytes=wire.MAX_GALLERY_BYTES), repeat
         )
         pickle_encode = per_call(
-            lambda m=message: pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL), repeat
+            partial(pickle.dumps, message, protocol=pickle.HIGHEST_PROTOCOL), repeat
         )
-        pickle_decode = per_call(lambda p=pickled: pickle.loads(p), repeat)  # noqa: S301
+        pickle_decode = per_call(partial(pickle.loads, pickled), repeat)
         print(
             f"{name:<40} {len(encoded):>8} {len(pickled):>9} {len(encoded) / len(pickled):>6.2f} "
             f"{wire_encode:>9.1f} {wire_decode:>9.1f} {pickle_encode:>8.1f} {pickle_decode:>8.1f}"

@@ -66,11 +66,11 @@ from .settings import AnalysisSettings, SourceSettings
 
 WIRE_VERSION = 1
 # An ordinary message (a recognition with its crop and encoding is about
-# 20 KB) stays far below this; the limit keeps a flood of large payloads from
-# costing memory and parsing time.
+# 12 KB, BENCHMARKS.md section 16) stays far below this; the limit keeps a
+# flood of large payloads from costing memory and parsing time.
 MAX_MESSAGE_BYTES = 256 * 1024
 # The gallery is the one large message: each encoding is about 2.5 KB of JSON,
-# so this holds some 1,600 encodings (50 people with 5 encodings is 0.6 MB).
+# so this holds some 1,600 encodings (50 people with 5 encodings is 0.67 MB).
 MAX_GALLERY_BYTES = 4 * 1024 * 1024
 
 # The reasons a message is refused, as WireError.reason.
