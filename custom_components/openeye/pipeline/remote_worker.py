@@ -154,15 +154,16 @@ def run(options: RemoteWorkerOptions, codec: Codec) -> int:
         gallery=GALLERY_TYPES,
     )
     channel.attach(link)
-    link.connect()
     worker = Worker(channel, engine)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         """Stop at the worker's next turn, then say offline."""
         worker.stop_soon()
 
+    # Set before the status says online: whoever sees the worker may stop it at once.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    link.connect()
     _log_started(link.topics, options)
     try:
         worker.run()
