@@ -169,7 +169,7 @@ def test_status_and_cameras(subscriber: Subscriber, start_worker: StartWorker) -
     A camera's results come back through the worker loop of worker.py: the
     camera's missing file is reported on the results topic.
     """
-    worker = start_worker("--capacity", "2")
+    worker = start_worker("--capacity", "2", "--heartbeat", "1")
     status = subscriber.wait_for_status(TOPICS.status, online, TIMEOUT)
     assert status["name"] == "attic"
     assert status["capacity"] == 2
@@ -193,7 +193,14 @@ def test_status_and_cameras(subscriber: Subscriber, start_worker: StartWorker) -
     subscriber.publish(
         TOPICS.commands, json.dumps({"type": "RemoveCamera", "camera_id": "door"}).encode()
     )
-    subscriber.wait_for_status(TOPICS.status, lambda s: s.get("cameras") == ["garden"])
+    removed = subscriber.wait_for_status(TOPICS.status, lambda s: s.get("cameras") == ["garden"])
+    # Heartbeats publish the status again, with the cameras as they are now:
+    # nothing else would publish it after the removal.
+    beat = subscriber.wait_for_status(
+        TOPICS.status, lambda s: s.get("sent_at", 0) > removed["sent_at"]
+    )
+    assert beat["cameras"] == ["garden"]
+    assert beat["heartbeat"] == 1
     # The refusals were said once each; the status never listed them.
     assert worker.stderr.count("Camera hall refused") == 1
     assert worker.stderr.count("Camera still refused") == 1
