@@ -16,9 +16,11 @@ NEWEST_PACKAGES=(python3.14 python3.14-venv ca-certificates libturbojpeg0)
 # dependencies' post-install scripts in a minimal root): GStreamer's RTSP
 # server, run by the root's own python3, is the tests' RTSP camera
 # (tests/rtsp_camera.py), so that the newest Home Assistant's PyAV meets it too.
+# mosquitto is the broker of the remote worker's tests (tests/pipeline/mosquitto.py).
 NEWEST_EXTRA_PACKAGES=(
   gir1.2-gst-rtsp-server-1.0 python3-gst-1.0
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  mosquitto
 )
 # Paths inside the root.
 NEWEST_PROJECT=/project

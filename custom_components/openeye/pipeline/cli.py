@@ -26,13 +26,17 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field, replace
+import importlib
 import json
+import logging
+import os
 from pathlib import Path
 import queue
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from . import remote_worker
 from .analyzer import CameraAnalyzer
 from .engine import EngineUnavailableError, FaceEngine
 from .file_reader import SourceOpenError, VideoFileReader
@@ -52,6 +56,16 @@ from .messages import (
     UnknownFace,
     result_to_dict,
 )
+from .mqtt_link import (
+    DEFAULT_HEARTBEAT,
+    DEFAULT_KEEPALIVE,
+    DEFAULT_PREFIX,
+    LinkError,
+    LinkOptions,
+    check_name,
+    parse_broker_url,
+)
+from .remote_worker import RemoteWorkerOptions
 from .settings import AnalysisSettings, SourceSettings
 from .sources import LiveSource, redact
 from .still import analyze_still
@@ -61,6 +75,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
     from .frames import Frame
+    from .mqtt_link import Codec
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -679,15 +694,77 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PX",
         help=f"ignore faces narrower than PX source pixels (default {defaults.min_face_size})",
     )
+    _add_worker_parser(commands)
     return parser
 
 
+def _add_worker_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``worker`` command: a remote worker on another machine, reached through MQTT."""
+    worker = commands.add_parser(
+        "worker",
+        help="run a remote worker that takes cameras from Home Assistant through an MQTT broker",
+        description="Connect to the MQTT broker that Home Assistant uses, announce this "
+        "machine as worker NAME and analyse the cameras Home Assistant gives it.",
+    )
+    worker.add_argument(
+        "--broker", required=True, metavar="URL", help="mqtt://host[:port] or mqtts://host[:port]"
+    )
+    worker.add_argument("--name", required=True, help="this worker's name, unique per broker")
+    worker.add_argument("--username", help="the broker user this worker logs in as")
+    worker.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="file whose first line is the password"
+    )
+    worker.add_argument(
+        "--ca-file", metavar="FILE", help="CA certificate(s) that signed the broker's (mqtts://)"
+    )
+    worker.add_argument(
+        "--insecure",
+        action="store_true",
+        help="with mqtts://: accept any certificate (tests and throwaway brokers only)",
+    )
+    cores = os.cpu_count() or 1
+    worker.add_argument(
+        "--capacity",
+        type=int,
+        default=cores,
+        metavar="N",
+        help=f"the most cameras this worker takes (default: its cores, {cores})",
+    )
+    worker.add_argument(
+        "--prefix", default=DEFAULT_PREFIX, help=f"topic prefix (default {DEFAULT_PREFIX})"
+    )
+    worker.add_argument(
+        "--keepalive",
+        type=int,
+        default=DEFAULT_KEEPALIVE,
+        metavar="S",
+        help="seconds between pings; the broker announces a vanished worker "
+        f"about 1.5 times this late (default {DEFAULT_KEEPALIVE})",
+    )
+    worker.add_argument(
+        "--heartbeat",
+        type=float,
+        default=DEFAULT_HEARTBEAT,
+        metavar="S",
+        help=f"seconds between two status heartbeats (default {DEFAULT_HEARTBEAT:g})",
+    )
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    codec: Codec | None = None,
 ) -> int:
-    """Run the command line; return the exit status (0 on success)."""
+    """Run the command line; return the exit status (0 on success).
+
+    ``codec`` encodes the remote worker's messages (tests pass their own);
+    by default it is the wire format of pipeline/wire.py.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "worker":
+        return _worker(parser, args, err or sys.stderr, codec)
     if not 0.0 < args.tolerance <= 1.2:  # noqa: PLR2004 - beyond 1.2 everybody matches
         parser.error("--tolerance must be above 0 and at most 1.2")
     if args.detection_scale <= 0:
@@ -707,6 +784,57 @@ def main(
         output.error(error)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _worker(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, err: TextIO, codec: Codec | None
+) -> int:
+    """Run a remote worker; a refused or unreachable broker is one line on ``err`` and exit 1."""
+    if args.capacity < 1:
+        parser.error("--capacity must be at least 1")
+    if args.keepalive < 1 or args.heartbeat <= 0:
+        parser.error("--keepalive and --heartbeat must be above 0")
+    logging.basicConfig(
+        level=logging.INFO, stream=err, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        password = None
+        if args.password_file is not None:
+            try:
+                lines = args.password_file.read_text(encoding="utf-8").splitlines()
+            except OSError as error:
+                raise LinkError(f"The password file cannot be read: {error}") from error
+            password = lines[0] if lines else ""
+        options = RemoteWorkerOptions(
+            LinkOptions(
+                parse_broker_url(args.broker),
+                check_name(args.name),
+                username=args.username,
+                password=password,
+                ca_file=args.ca_file,
+                insecure=args.insecure,
+                prefix=args.prefix,
+                keepalive=args.keepalive,
+                heartbeat=args.heartbeat,
+            ),
+            args.capacity,
+        )
+        return remote_worker.run(options, codec or _wire_codec())
+    except LinkError as error:
+        print(f"openeye worker: {error}", file=err)
+        return EXIT_ERROR
+
+
+def _wire_codec() -> Codec:
+    """Return pipeline/wire.py, the wire format between hosts.
+
+    It is written beside this command (issue 13) and imported by name until
+    both are merged, so that this module does not depend on it meanwhile.
+    """
+    try:
+        return cast("Codec", importlib.import_module(f"{__package__}.wire"))
+    except ImportError as error:
+        raise LinkError(f"The wire format is missing from this copy of OpenEye: {error}") from error
 
 
 def _scan(args: argparse.Namespace, settings: AnalysisSettings, output: Output) -> None:

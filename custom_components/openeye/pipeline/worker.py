@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import Protocol
 
 from .analyzer import CameraAnalyzer
 from .engine import EngineUnavailableError, FaceEngine
@@ -127,6 +128,27 @@ class Channel:
         self._sock.close()
 
 
+class CommandChannel(Protocol):
+    """What a worker talks through: :class:`Channel` here, the broker for a remote worker."""
+
+    @property
+    def closed(self) -> bool:
+        """Return True once results can no longer be delivered."""
+        ...
+
+    def send(self, message: object) -> bool:
+        """Send one result; False when nobody can receive it any more."""
+        ...
+
+    def receive(self) -> object | None:
+        """Wait for the next command; None when no more will come."""
+        ...
+
+    def shutdown(self) -> None:
+        """End both directions, which makes a waiting receive() return None."""
+        ...
+
+
 class LogForwarder(logging.Handler):
     """Sends the worker's log records to the owner as :class:`WorkerLog` messages."""
 
@@ -166,7 +188,7 @@ type _Status = tuple[str, object, SourceStatus, str | None, float | None, str | 
 class Worker:
     """Hosts cameras and answers commands until told to stop or the owner goes away."""
 
-    def __init__(self, channel: Channel, engine: FaceEngine) -> None:
+    def __init__(self, channel: CommandChannel, engine: FaceEngine) -> None:
         """Prepare an empty worker around a loaded engine."""
         self._channel = channel
         self._engine = engine
