@@ -82,3 +82,37 @@ def test_pipeline_imports_without_home_assistant_loaded() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_pipeline_imports_without_paho_mqtt_installed() -> None:
+    """Every pipeline module imports where paho-mqtt is missing: only a remote worker needs it.
+
+    Home Assistant installs paho-mqtt only with its MQTT integration, and the
+    scan command and the local workers must run without it. ``paho`` set to
+    None in ``sys.modules`` makes any import of it fail, as if not installed.
+    """
+    names = [
+        "custom_components.openeye.pipeline."
+        + ".".join(path.relative_to(PIPELINE).with_suffix("").parts)
+        for path in sorted(PIPELINE.rglob("*.py"))
+        if path.name not in {"__init__.py", "__main__.py"}
+    ]
+    bootstrap = str(PIPELINE / "bootstrap.py")
+    code = (
+        "import importlib, importlib.util, sys\n"
+        "sys.modules['paho'] = None\n"
+        f"spec = importlib.util.spec_from_file_location('bootstrap', {bootstrap!r})\n"
+        "bootstrap = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(bootstrap)\n"
+        "bootstrap.install_package_stubs()\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        "print('imported')\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PIPELINE.parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert output.stdout.strip() == "imported", output.stderr

@@ -44,7 +44,7 @@ class JsonTestCodec:
         """Return the JSON of one result."""
         return json.dumps(result_to_dict(message)).encode()
 
-    def decode(self, data: bytes, *, allowed: Collection[type]) -> object:
+    def decode(self, data: bytes, *, max_bytes: int, allowed: Collection[type]) -> object:
         """Return the AddCamera or RemoveCamera in ``data``; ValueError for anything else."""
         document = json.loads(data)
         kinds = {kind.__name__: kind for kind in allowed}

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field, replace
-import importlib
 import json
 import logging
 import os
@@ -34,9 +33,9 @@ from pathlib import Path
 import queue
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO
 
-from . import remote_worker
+from . import remote_worker, wire
 from .analyzer import CameraAnalyzer
 from .engine import EngineUnavailableError, FaceEngine
 from .file_reader import SourceOpenError, VideoFileReader
@@ -819,22 +818,10 @@ def _worker(
             ),
             args.capacity,
         )
-        return remote_worker.run(options, codec or _wire_codec())
+        return remote_worker.run(options, codec or wire)
     except LinkError as error:
         print(f"openeye worker: {error}", file=err)
         return EXIT_ERROR
-
-
-def _wire_codec() -> Codec:
-    """Return pipeline/wire.py, the wire format between hosts.
-
-    It is written beside this command (issue 13) and imported by name until
-    both are merged, so that this module does not depend on it meanwhile.
-    """
-    try:
-        return cast("Codec", importlib.import_module(f"{__package__}.wire"))
-    except ImportError as error:
-        raise LinkError(f"The wire format is missing from this copy of OpenEye: {error}") from error
 
 
 def _scan(args: argparse.Namespace, settings: AnalysisSettings, output: Output) -> None:

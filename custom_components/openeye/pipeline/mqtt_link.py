@@ -28,10 +28,10 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from .wire import MAX_GALLERY_BYTES, MAX_MESSAGE_BYTES
 
 if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
     from paho.mqtt.properties import Properties
     from paho.mqtt.reasoncodes import ReasonCode
 
@@ -53,6 +53,9 @@ CONNECT_TIMEOUT = 30.0
 # How long stopping waits for the broker to take the final ``offline`` status.
 CLOSE_TIMEOUT = 5.0
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+# The longest message each topic takes, checked before it is parsed: only
+# the gallery (every taught person's encodings) may be large.
+TOPIC_LIMITS = {"commands": MAX_MESSAGE_BYTES, "gallery": MAX_GALLERY_BYTES}
 # Characters that MQTT gives a meaning in topic names.
 _TOPIC_SPECIALS = frozenset("/+#\0")
 
@@ -68,8 +71,11 @@ class Codec(Protocol):
         """Return the bytes of one message."""
         ...
 
-    def decode(self, data: bytes, *, allowed: Collection[type]) -> object:
-        """Return the message in ``data``, one of ``allowed``; raise for anything else."""
+    def decode(self, data: bytes, *, max_bytes: int, allowed: Collection[type]) -> object:
+        """Return the message in ``data``, one of ``allowed``; raise for anything else.
+
+        ``data`` longer than ``max_bytes`` is refused before it is parsed.
+        """
         ...
 
 
@@ -196,6 +202,12 @@ class WorkerLink:
 
     def _make_client(self) -> mqtt.Client:
         """Return a paho client with credentials, TLS, last will and callbacks set."""
+        # paho-mqtt is imported here, not with the module: only a remote
+        # worker needs it, and the scan command and Home Assistant's own
+        # workers run where it may not be installed.
+        import paho.mqtt.client as mqtt  # noqa: PLC0415
+        from paho.mqtt.enums import CallbackAPIVersion  # noqa: PLC0415
+
         options = self._options
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -326,7 +338,9 @@ class WorkerLink:
         if allowed is None:
             return
         try:
-            command = self._codec.decode(message.payload, allowed=allowed)
+            command = self._codec.decode(
+                message.payload, max_bytes=TOPIC_LIMITS[kind], allowed=allowed
+            )
         except Exception as err:  # noqa: BLE001 - a bad message must never stop the worker
             with self._lock:
                 self._malformed += 1
