@@ -8,7 +8,7 @@ wait for messages, with generous timeouts for a busy two-core machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 import json
 from pathlib import Path
 import signal
@@ -17,9 +17,18 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 
-from custom_components.openeye.pipeline.messages import AddCamera, RemoveCamera, result_to_dict
+from custom_components.openeye.pipeline import wire
+from custom_components.openeye.pipeline.gallery import KnownFaces, KnownPerson
+from custom_components.openeye.pipeline.messages import (
+    AddCamera,
+    RemoveCamera,
+    SetGallery,
+    SourceStatusChanged,
+    Stop,
+)
 from custom_components.openeye.pipeline.mqtt_link import (
     BrokerAddress,
     LinkError,
@@ -31,35 +40,16 @@ from custom_components.openeye.pipeline.settings import SourceSettings
 from tests.pipeline.mosquitto import Mosquitto, Subscriber
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).with_name("run_remote_worker.py")
+# The command as a user starts it on another machine, without Home Assistant.
+BOOTSTRAP = ROOT / "custom_components" / "openeye" / "pipeline" / "bootstrap.py"
 TOPICS = Topics.of("openeye/worker", "attic")
 # Generous: start-up imports numpy and dlib on a shared two-core machine.
 TIMEOUT = 60.0
 
 
-class JsonTestCodec:
-    """A stand-in for pipeline/wire.py: results as result_to_dict's JSON, two commands back."""
-
-    def encode(self, message: object) -> bytes:
-        """Return the JSON of one result."""
-        return json.dumps(result_to_dict(message)).encode()
-
-    def decode(self, data: bytes, *, max_bytes: int, allowed: Collection[type]) -> object:
-        """Return the AddCamera or RemoveCamera in ``data``; ValueError for anything else."""
-        document = json.loads(data)
-        kinds = {kind.__name__: kind for kind in allowed}
-        if not isinstance(document, dict) or document.get("type") not in kinds:
-            raise ValueError("not a command this worker takes")
-        if kinds[document["type"]] is AddCamera:
-            return AddCamera(document["camera_id"], document["source"], SourceSettings())
-        if kinds[document["type"]] is RemoveCamera:
-            return RemoveCamera(document["camera_id"])
-        raise ValueError("the test codec knows only AddCamera and RemoveCamera")
-
-
 def add_camera(camera_id: str, source: str | None = "/nowhere/door.mp4") -> bytes:
-    """Return the test codec's AddCamera command."""
-    return json.dumps({"type": "AddCamera", "camera_id": camera_id, "source": source}).encode()
+    """Return an AddCamera command in the wire format."""
+    return wire.encode(AddCamera(camera_id, source, SourceSettings()))
 
 
 class WorkerProcess:
@@ -71,7 +61,7 @@ class WorkerProcess:
         with self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(
                 [
-                    *(sys.executable, str(RUNNER), "worker"),
+                    *(sys.executable, str(BOOTSTRAP), "__main__", "worker"),
                     *("--broker", broker.url, "--name", "attic", *args),
                 ],
                 cwd=ROOT,
@@ -185,14 +175,13 @@ def test_status_and_cameras(subscriber: Subscriber, start_worker: StartWorker) -
     subscriber.publish(TOPICS.commands, add_camera("hall"))
     subscriber.publish(TOPICS.commands, add_camera("still", source=None))
     subscriber.wait_for_status(TOPICS.status, lambda s: s["cameras"] == ["door", "garden"])
-    result = subscriber.wait_for(
-        TOPICS.results, lambda data: json.loads(data)["camera_id"] == "door"
+    result = wire.decode(
+        subscriber.wait_for(TOPICS.results, lambda data: result_camera(data) == "door"),
+        allowed=wire.RESULTS,
     )
-    assert json.loads(result)["type"] == "source_status"
+    assert isinstance(result, SourceStatusChanged)
 
-    subscriber.publish(
-        TOPICS.commands, json.dumps({"type": "RemoveCamera", "camera_id": "door"}).encode()
-    )
+    subscriber.publish(TOPICS.commands, wire.encode(RemoveCamera("door")))
     removed = subscriber.wait_for_status(TOPICS.status, lambda s: s.get("cameras") == ["garden"])
     # Heartbeats publish the status again, with the cameras as they are now:
     # nothing else would publish it after the removal.
@@ -205,6 +194,11 @@ def test_status_and_cameras(subscriber: Subscriber, start_worker: StartWorker) -
     assert worker.stderr.count("Camera hall refused") == 1
     assert worker.stderr.count("Camera still refused") == 1
     assert not any("hall" in s.get("cameras", []) for s in seen_statuses(subscriber))
+
+
+def result_camera(data: bytes) -> str | None:
+    """Return the camera of a result in the wire format, None for another message."""
+    return getattr(wire.decode(data, allowed=wire.RESULTS), "camera_id", None)
 
 
 def seen_statuses(subscriber: Subscriber) -> list[dict[str, Any]]:
@@ -286,18 +280,39 @@ def test_unreachable_broker(tmp_path: Path, broker: Mosquitto) -> None:
 
 
 def test_malformed_commands(subscriber: Subscriber, start_worker: StartWorker) -> None:
-    """Malformed, unknown and misdirected commands are ignored, logged once each and counted."""
+    """Malformed, oversized, wrong-version and misdirected messages are ignored, logged, counted.
+
+    A gallery larger than a command may be is taken on the gallery topic.
+    """
     worker = start_worker()
     subscriber.wait_for_status(TOPICS.status, online, TIMEOUT)
-    subscriber.publish(TOPICS.commands, b"\xff not json")
-    subscriber.publish(TOPICS.commands, b'{"type": "Stop"}')
-    subscriber.publish(TOPICS.gallery, add_camera("door"))
-    subscriber.publish(TOPICS.commands, add_camera("door"))
+    other_version = json.loads(add_camera("door"))
+    other_version["v"] = 2
+    # Written by hand: the wire format refuses to encode a message this large.
+    oversized = json.loads(add_camera("door"))
+    oversized["data"]["camera_id"] = "x" * wire.MAX_MESSAGE_BYTES
+    random = np.random.default_rng(3)
+    people = tuple(
+        KnownPerson(f"p{index}", f"Person {index}", tuple(map(tuple, random.random((5, 128)))))
+        for index in range(50)
+    )
+    gallery = wire.encode(SetGallery(KnownFaces(people)))
+    assert wire.MAX_MESSAGE_BYTES < len(gallery) < wire.MAX_GALLERY_BYTES
+    for topic, payload in (
+        (TOPICS.commands, b"\xff not json"),
+        (TOPICS.commands, wire.encode(Stop())),
+        (TOPICS.gallery, add_camera("door")),
+        (TOPICS.commands, json.dumps(other_version).encode()),
+        (TOPICS.commands, json.dumps(oversized).encode()),
+        (TOPICS.gallery, gallery),
+        (TOPICS.commands, add_camera("door")),
+    ):
+        subscriber.publish(topic, payload)
     status = subscriber.wait_for_status(TOPICS.status, lambda s: s.get("cameras") == ["door"])
-    assert status["malformed"] == 3
+    assert status["malformed"] == 5
     worker.process.send_signal(signal.SIGTERM)
     assert worker.wait() == 0
     malformed = [line for line in worker.stderr.splitlines() if "Malformed message" in line]
-    assert len(malformed) == 3
-    assert "(3 so far)" in malformed[-1]
+    assert len(malformed) == 5
+    assert "(5 so far)" in malformed[-1]
     assert sum(TOPICS.gallery in line for line in malformed) == 1
