@@ -38,6 +38,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.openeye.const import DOMAIN
+from custom_components.openeye.devices import find_device
 from custom_components.openeye.pipeline.mqtt_link import offline_status
 from tests.helpers import flush_entity_writes
 
@@ -127,7 +128,8 @@ async def test_a_status_makes_a_device_below_openeye_with_its_entities(
     assert entity_registry.async_get(capacity).entity_category == "diagnostic"  # type: ignore[union-attr]
     assert entity_registry.async_get(connected).entity_category is None  # type: ignore[union-attr]
 
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "worker_kitchen-pi")})
+    # find_device, as Home Assistant 2026.x refuses async_get_device outside an integration.
+    device = find_device(hass, with_mqtt.entry_id, (DOMAIN, "worker_kitchen-pi"))
     assert device is not None
     assert (device.name, device.model, device.sw_version) == (
         "kitchen-pi",
@@ -300,12 +302,12 @@ async def test_a_bad_status_is_ignored_logged_once_and_counted(  # noqa: PLR0917
 
 
 async def test_a_bad_status_of_an_unknown_worker_adds_no_device(
-    hass: HomeAssistant, with_mqtt: MockConfigEntry, device_registry: dr.DeviceRegistry
+    hass: HomeAssistant, with_mqtt: MockConfigEntry
 ) -> None:
     """A wrong-version status of a worker never seen makes no device."""
     async_fire_mqtt_message(hass, "openeye/worker/garage-pc/status", online("garage-pc", v=9))
     await hass.async_block_till_done()
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "worker_garage-pc")}) is None
+    assert find_device(hass, with_mqtt.entry_id, (DOMAIN, "worker_garage-pc")) is None
     assert with_mqtt.runtime_data.remote_workers.malformed == 1
 
 
