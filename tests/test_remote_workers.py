@@ -244,6 +244,7 @@ def _oversized() -> bytes:
     [
         (TOPIC, b"online", "not JSON"),
         (TOPIC, b"\xff\xfe", "not JSON"),
+        (TOPIC, b"[" * 10_000, "not JSON"),
         (TOPIC, b"[1, 2]", "not a JSON object"),
         (TOPIC, online(v=2), "version 2"),
         (TOPIC, online(v=True), "version True"),

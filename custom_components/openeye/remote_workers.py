@@ -163,7 +163,8 @@ def parse_status(topic_name: str, payload: bytes) -> WorkerStatus:
         raise StatusError(f"{len(payload)} bytes, more than {MAX_STATUS_BYTES}")
     try:
         status = json.loads(payload)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
+        # RecursionError: a few thousand nested brackets fit in the size limit.
         raise StatusError("not JSON") from err
     if not isinstance(status, dict):
         raise StatusError("not a JSON object")
