@@ -1,4 +1,4 @@
-"""OpenEye's binary sensors: motion at each camera, presence of each person."""
+"""OpenEye's binary sensors: camera motion, people's presence, remote workers connected."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .entity import (
     OpenEyeCameraEntity,
     OpenEyePersonEntity,
+    OpenEyeRemoteWorkerEntity,
     async_add_camera_entities,
     async_add_person_entities,
+    async_add_remote_worker_entities,
 )
 from .hub import OpenEyeConfigEntry
 
@@ -29,6 +31,12 @@ MOTION = BinarySensorEntityDescription(
 PRESENCE = BinarySensorEntityDescription(
     key="presence", translation_key="presence", device_class=BinarySensorDeviceClass.PRESENCE
 )
+# Not diagnostic: whether a worker is there is what its device is for.
+CONNECTED = BinarySensorEntityDescription(
+    key="connected",
+    translation_key="worker_connected",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+)
 
 
 async def async_setup_entry(
@@ -36,13 +44,16 @@ async def async_setup_entry(
     entry: OpenEyeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a motion sensor per camera and a presence sensor per person, as they come."""
+    """Add motion per camera, presence per person and connected per remote worker, as they come."""
     hub = entry.runtime_data
     async_add_camera_entities(
         entry, async_add_entities, lambda camera_id: [MotionSensor(hub, camera_id, MOTION)]
     )
     async_add_person_entities(
         entry, async_add_entities, lambda person: [PresenceSensor(hub, person, PRESENCE)]
+    )
+    async_add_remote_worker_entities(
+        entry, async_add_entities, lambda name: [WorkerConnectedSensor(hub, name, CONNECTED)]
     )
 
 
@@ -76,3 +87,13 @@ class PresenceSensor(OpenEyePersonEntity, BinarySensorEntity):
             "camera": camera.name if camera else None,
             "person_entity_id": person.person_entity_id,
         }
+
+
+class WorkerConnectedSensor(OpenEyeRemoteWorkerEntity, BinarySensorEntity):
+    """On while a remote worker is online and its heartbeats keep coming."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the worker is connected."""
+        worker = self.worker
+        return worker.connected if worker is not None else None

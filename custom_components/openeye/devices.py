@@ -45,8 +45,13 @@ def person_device_identifier(person_id: str) -> tuple[str, str]:
     return (DOMAIN, f"person_{person_id}")
 
 
+def remote_worker_device_identifier(name: str) -> tuple[str, str]:
+    """Return the device registry identifier of a remote worker's device."""
+    return (DOMAIN, f"worker_{name}")
+
+
 def below_hub(hass: HomeAssistant, entry_id: str) -> DeviceInfo:
-    """Return the device info that hangs a camera or person device below the OpenEye device.
+    """Return the device info that hangs a camera, person or worker device below the OpenEye device.
 
     The OpenEye device is registered before any platform adds entities, so its
     id is known by the time an entity asks.

@@ -78,6 +78,28 @@ async def async_get_config_entry_diagnostics(
             "cameras": {str(pid): ids for pid, ids in hub.pool.cameras_by_worker.items()},
         },
         "cameras": cameras,
+        # Remote workers by the name they chose; their broker's address and
+        # credentials are the mqtt integration's, and never in a status.
+        "remote_workers": {
+            "listening": hub.remote_workers.listening,
+            "malformed_statuses": hub.remote_workers.malformed,
+            "workers": [
+                {
+                    "name": worker.name,
+                    "state": worker.state.value,
+                    "version": worker.version,
+                    "cores": worker.cores,
+                    "capacity": worker.capacity,
+                    "cameras": len(worker.cameras),
+                    "malformed": worker.malformed,
+                    "heartbeat": worker.heartbeat,
+                    "last_heartbeat": (
+                        worker.last_heartbeat.isoformat() if worker.last_heartbeat else None
+                    ),
+                }
+                for worker in hub.remote_workers.workers.values()
+            ],
+        },
         "people": people,
         "unknown_faces": len(hub.gallery.unknown),
         # How the unknown faces group: a stranger per person is the aim, so

@@ -16,15 +16,23 @@ from homeassistant.util.signal_type import SignalType
 
 from .camera_state import CameraState
 from .const import DOMAIN
-from .devices import below_hub, hub_identifier, person_device_identifier
+from .devices import (
+    below_hub,
+    hub_identifier,
+    person_device_identifier,
+    remote_worker_device_identifier,
+)
 from .gallery_records import Person
 from .hub import OpenEyeConfigEntry, OpenEyeHub
+from .remote_workers import RemoteWorker
 from .signals import (
     SIGNAL_CAMERA_ADDED,
     SIGNAL_HUB_UPDATED,
     SIGNAL_PERSON_ADDED,
+    SIGNAL_REMOTE_WORKER_ADDED,
     signal_camera_updated,
     signal_person_updated,
+    signal_remote_worker_updated,
 )
 
 # No entity writes its state more than once in this many seconds: a busy
@@ -73,6 +81,25 @@ def async_add_person_entities(
     for person_id in hub.gallery.people:
         _add(person_id)
     entry.async_on_unload(async_dispatcher_connect(hub.hass, SIGNAL_PERSON_ADDED, _add))
+
+
+@callback
+def async_add_remote_worker_entities(
+    entry: OpenEyeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_of: Callable[[str], Iterable[Entity]],
+) -> None:
+    """Add the entities ``entities_of`` gives for each remote worker, now and as workers appear."""
+    hub = entry.runtime_data
+
+    @callback
+    def _add(name: str) -> None:
+        """Add one remote worker's entities."""
+        async_add_entities(entities_of(name))
+
+    for name in hub.remote_workers.workers:
+        _add(name)
+    entry.async_on_unload(async_dispatcher_connect(hub.hass, SIGNAL_REMOTE_WORKER_ADDED, _add))
 
 
 class OpenEyeEntity(Entity):
@@ -231,3 +258,31 @@ class OpenEyePersonEntity(OpenEyeEntity):
     def update_signal(self) -> SignalType[()]:
         """Return the person's update signal."""
         return signal_person_updated(self.person_id)
+
+
+class OpenEyeRemoteWorkerEntity(OpenEyeEntity):
+    """An entity of one remote worker, a device below the OpenEye device."""
+
+    def __init__(self, hub: OpenEyeHub, name: str, description: EntityDescription) -> None:
+        """Attach the entity to the worker's device."""
+        super().__init__(hub, description, f"worker_{name}_{description.key}")
+        self.worker_name = name
+        worker = hub.remote_workers.workers[name]
+        self._attr_device_info = DeviceInfo(
+            identifiers={remote_worker_device_identifier(name)},
+            name=name,
+            manufacturer="OpenEye",
+            model="Remote worker",
+            sw_version=worker.version,
+            **below_hub(hub.hass, hub.entry.entry_id),
+        )
+
+    @property
+    def worker(self) -> RemoteWorker | None:
+        """Return what is known about the worker."""
+        return self.hub.remote_workers.workers.get(self.worker_name)
+
+    @property
+    def update_signal(self) -> SignalType[()]:
+        """Return the worker's update signal."""
+        return signal_remote_worker_updated(self.worker_name)

@@ -1,7 +1,8 @@
 """The running OpenEye: what one config entry owns while it is loaded, put together.
 
 The hub composes the parts and runs their life cycle: the gallery, the worker
-pool, the cameras and their sources, the options. A worker's result takes one
+pool, the cameras and their sources, the options, the remote workers seen on
+the MQTT broker (remote_workers.py). A worker's result takes one
 path: the pool calls :meth:`OpenEyeHub.on_result`, which hands a camera's
 status to camera health (camera_health.py) and everything else a camera shows
 to sightings (sightings.py); those decide what it means and hand the facts to
@@ -53,6 +54,7 @@ from .pipeline.messages import (
 )
 from .pipeline.pool import WorkerPool
 from .pipeline.settings import AnalysisSettings, SourceSettings
+from .remote_workers import RemoteWorkers
 from .sightings import Sightings
 from .signals import SIGNAL_CAMERA_ADDED, SIGNAL_PERSON_ADDED
 from .statistics import DailyStatistics
@@ -104,6 +106,7 @@ class OpenEyeHub:
             option=self.option,
         )
         self.pool = WorkerPool(self.on_result, logger=_LOGGER)
+        self.remote_workers = RemoteWorkers(hass, entry.entry_id)
         self._camera_sources: dict[str, tuple[str | None, str | None]] = {}
         self._feeds: dict[str, SnapshotFeed] = {}
         self._stopped = False
@@ -167,6 +170,9 @@ class OpenEyeHub:
         for subentry in self._camera_subentries():
             await self._async_add_camera(subentry)
         self.sightings.start()
+        # Remote workers are shown once the mqtt integration is there; without
+        # it this only listens for it being set up.
+        self.remote_workers.start()
 
     async def async_handle_stop(self, _event: Event) -> None:
         """Stop the workers when Home Assistant stops."""
@@ -177,6 +183,7 @@ class OpenEyeHub:
         if self._stopped:
             return
         self._stopped = True
+        self.remote_workers.stop()
         self.sightings.stop()
         self.health.stop()
         for feed in self._feeds.values():

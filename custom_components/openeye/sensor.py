@@ -1,4 +1,4 @@
-"""OpenEye's sensors: the gallery and the day's figures, each camera, each person."""
+"""OpenEye's sensors: the gallery and the day's figures, each camera, person and remote worker."""
 
 from __future__ import annotations
 
@@ -22,12 +22,15 @@ from .entity import (
     OpenEyeCameraEntity,
     OpenEyeHubEntity,
     OpenEyePersonEntity,
+    OpenEyeRemoteWorkerEntity,
     async_add_camera_entities,
     async_add_person_entities,
+    async_add_remote_worker_entities,
 )
 from .gallery_records import Person
 from .hub import OpenEyeConfigEntry, OpenEyeHub
 from .pipeline.messages import SourceStatus
+from .remote_workers import RemoteWorker
 
 # Entities are pushed by the hub; Home Assistant never polls them.
 PARALLEL_UPDATES = 0
@@ -58,6 +61,13 @@ class PersonSensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[OpenEyeHub, Person], dict[str, Any] | None] = lambda _hub, _person: (
         None
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerSensorDescription(SensorEntityDescription):
+    """A sensor of one remote worker, known while the worker is connected."""
+
+    value_fn: Callable[[RemoteWorker], Any]
 
 
 def _last_recognition_attributes(hub: OpenEyeHub) -> dict[str, Any] | None:
@@ -183,6 +193,23 @@ PERSON_SENSORS: tuple[PersonSensorDescription, ...] = (
 )
 
 
+WORKER_SENSORS: tuple[WorkerSensorDescription, ...] = (
+    WorkerSensorDescription(
+        # The worker's load: how many cameras it runs, next to its capacity.
+        key="cameras",
+        translation_key="worker_cameras",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda worker: len(worker.cameras),
+    ),
+    WorkerSensorDescription(
+        key="capacity",
+        translation_key="worker_capacity",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda worker: worker.capacity,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: OpenEyeConfigEntry,
@@ -200,6 +227,11 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda person: [PersonSensor(hub, person, d) for d in PERSON_SENSORS],
+    )
+    async_add_remote_worker_entities(
+        entry,
+        async_add_entities,
+        lambda name: [WorkerSensor(hub, name, d) for d in WORKER_SENSORS],
     )
 
 
@@ -262,3 +294,21 @@ class PersonSensor(OpenEyePersonEntity, SensorEntity):
         if person is None:
             return None
         return self.entity_description.attributes_fn(self.hub, person)
+
+
+class WorkerSensor(OpenEyeRemoteWorkerEntity, SensorEntity):
+    """A figure of one remote worker; unavailable while the worker is not connected."""
+
+    entity_description: WorkerSensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Return whether the worker is connected, so that its figures are current."""
+        worker = self.worker
+        return worker is not None and worker.connected
+
+    @property
+    def native_value(self) -> int | None:
+        """Return the figure."""
+        worker = self.worker
+        return self.entity_description.value_fn(worker) if worker is not None else None

@@ -1,7 +1,8 @@
 """OpenEye's dispatcher signals, typed: how news reaches entities and websocket subscribers.
 
 The announcer (announcer.py) sends the news; the hub announces added cameras
-and people, and the websocket API a change of who is watching (which is in
+and people, the remote worker registry (remote_workers.py) remote workers'
+statuses, and the websocket API a change of who is watching (which is in
 the statistics). Entities, the event platform and the websocket
 subscriptions listen. Listeners import this module, never the parts that
 send, so that nothing that listens depends on the hub.
@@ -23,6 +24,8 @@ SIGNAL_CAMERA_ADDED: Final = SignalType[str](f"{DOMAIN}_camera_added")
 SIGNAL_PERSON_ADDED: Final = SignalType[str](f"{DOMAIN}_person_added")
 # The OpenEye device's figures changed (people taught, the day's counts).
 SIGNAL_HUB_UPDATED: Final = SignalType[()](f"{DOMAIN}_hub_updated")
+# A remote worker (its name) was seen for the first time: the platforms add its entities.
+SIGNAL_REMOTE_WORKER_ADDED: Final = SignalType[str](f"{DOMAIN}_remote_worker_added")
 
 
 # Signals of one camera or one person are functions rather than Home
@@ -38,6 +41,11 @@ def signal_camera_updated(camera_id: str) -> SignalType[()]:
 def signal_person_updated(person_id: str) -> SignalType[()]:
     """Return the signal sent when one person's sightings changed."""
     return SignalType(f"{DOMAIN}_person_updated_{person_id}")
+
+
+def signal_remote_worker_updated(name: str) -> SignalType[()]:
+    """Return the signal sent when one remote worker's status changed."""
+    return SignalType(f"{DOMAIN}_remote_worker_updated_{name}")
 
 
 def signal_camera_event(camera_id: str) -> SignalType[str, dict[str, Any]]:
