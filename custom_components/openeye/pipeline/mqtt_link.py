@@ -44,10 +44,14 @@ DEFAULT_PREFIX = "openeye/worker"
 # The version of the status document, which Home Assistant checks before reading it.
 STATUS_VERSION = 1
 # Seconds between two PINGs; the broker publishes the last will about 1.5 times
-# this long after the worker's last sign of life.
-DEFAULT_KEEPALIVE = 15
+# this long after the worker's last sign of life: 12 s, so that a dead
+# worker's cameras can move within the 15 s that issue 13 asks for.
+DEFAULT_KEEPALIVE = 8
 # Seconds between two heartbeats (the retained status, published again).
-DEFAULT_HEARTBEAT = 10.0
+# Home Assistant counts a worker silent after three of them (12 s), for a
+# link cut without the broker noticing; a status is about 300 bytes, so a
+# worker costs the broker under 100 bytes a second.
+DEFAULT_HEARTBEAT = 4.0
 # How long the first connection may take before the worker gives up.
 CONNECT_TIMEOUT = 30.0
 # How long stopping waits for the broker to take the final ``offline`` status.
