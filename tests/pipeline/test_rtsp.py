@@ -95,18 +95,32 @@ def test_codecs_transports_and_authentication(
     try:
         times = []
         while len(times) < 10:
-            assert source.wait_for_frame(10)
+            # Generous: over UDP a session whose first packets were lost on a
+            # busy machine is given up (the read timeout) and set up again.
+            assert source.wait_for_frame(30), log.reports
             picture = source.take()
             assert picture is not None
             assert (picture.width, picture.height) == (640, 360)
             times.append(picture.pts)
         assert all(b > a for a, b in itertools.pairwise(times))
-        assert log.statuses() == [SourceStatus.CONNECTING, SourceStatus.STREAMING]
+        statuses = log.statuses()
     finally:
         assert source.stop()
     sessions = camera.sessions()
-    assert len(sessions) == 2, "the probe and the source each set one session up"
     assert {session["transport"] for session in sessions} == {transport}
+    if transport == "tcp":
+        assert statuses == [SourceStatus.CONNECTING, SourceStatus.STREAMING]
+        assert len(sessions) == 2, "the probe and the source each set one session up"
+    else:
+        # UDP may lose packets; a session set up again over UDP is still UDP.
+        assert statuses[0] == SourceStatus.CONNECTING
+        assert statuses[-1] == SourceStatus.STREAMING, log.reports
+        assert set(statuses) <= {
+            SourceStatus.CONNECTING,
+            SourceStatus.RECONNECTING,
+            SourceStatus.STREAMING,
+        }
+        assert len(sessions) >= 2
 
 
 @pytest.mark.parametrize("auth", ["basic", "digest"])
