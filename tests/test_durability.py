@@ -51,6 +51,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.long
 @pytest.mark.real_hass
 async def test_acknowledged_enrollments_survive_sigkill(
     tmp_path: Path, socket_enabled: None

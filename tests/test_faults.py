@@ -283,6 +283,7 @@ def _thread_names() -> list[str]:
     return sorted(thread.name for thread in threading.enumerate())
 
 
+@pytest.mark.long
 async def test_twenty_reloads_leave_no_process_thread_or_descriptor(
     hass: HomeAssistant, media_dir: Path
 ) -> None:

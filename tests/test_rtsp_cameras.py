@@ -221,6 +221,7 @@ async def test_a_changed_password_shows_in_the_status_and_repair_and_never_anywh
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.long
 async def test_a_stalled_or_restarted_server_goes_unavailable_on_time_and_comes_back_within_5_s(
     hass: HomeAssistant,
     socket_enabled: None,

@@ -223,6 +223,7 @@ def test_a_dropped_session_and_a_restarted_server_are_read_again_within_5_s(
     assert "Pa55" not in _reports_text(log)
 
 
+@pytest.mark.long
 def test_reconnects_back_off_from_1_s_to_30_s(
     rtsp_camera: StartCamera, rtsp_streams: EncodedStreams
 ) -> None:
