@@ -11,6 +11,7 @@ diagnostics, administrator or not.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +56,7 @@ async def async_get_config_entry_diagnostics(
                 "encoding_ms": camera.encoding_ms,
             }
         )
+    faces_per_stranger = Counter(face.stranger_id for face in hub.gallery.unknown.values())
     people = [
         {
             "person_id": person.person_id,
@@ -105,10 +107,7 @@ async def async_get_config_entry_diagnostics(
         # How the unknown faces group: a stranger per person is the aim, so
         # many one-face strangers or one very large one are worth a look.
         "strangers": sorted(
-            (
-                sum(1 for face in hub.gallery.unknown.values() if face.stranger_id == stranger_id)
-                for stranger_id in hub.gallery.strangers
-            ),
+            (faces_per_stranger[stranger_id] for stranger_id in hub.gallery.strangers),
             reverse=True,
         ),
         "recognitions_kept": len(hub.gallery.recognitions),
