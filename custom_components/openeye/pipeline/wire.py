@@ -41,26 +41,16 @@ from .gallery import KnownFaces, KnownPerson
 from .messages import (
     AddCamera,
     AnalyzeImage,
-    EngineFailed,
-    FaceDetected,
-    FaceLost,
     FaceRecognized,
-    Figures,
-    ImageAnalysis,
-    MotionEnded,
-    MotionStarted,
-    ProbeResult,
     ProbeSource,
     PushImage,
     RemoveCamera,
     SetGallery,
     SetSettings,
-    SourceStatusChanged,
     StillFace,
     Stop,
     UnknownFace,
-    WorkerLog,
-    WorkerReady,
+    WorkerResult,
 )
 from .settings import AnalysisSettings, SourceSettings
 
@@ -371,6 +361,14 @@ def _class_codec(cls: type) -> _Codec:
     raise TypeError(f"the wire format cannot carry {cls!r}")
 
 
+def _members(alias: TypeAliasType) -> tuple[type, ...]:
+    """Return the classes of a union type alias, those of the aliases within it included."""
+    classes: list[type] = []
+    for member in get_args(alias.__value__):
+        classes.extend(_members(member) if isinstance(member, TypeAliasType) else [member])
+    return tuple(classes)
+
+
 # Every message that may cross hosts, by its name on the wire. Results use
 # the ``type`` they already carry; commands are named here, so that renaming a
 # class does not change the format.
@@ -384,21 +382,8 @@ _COMMAND_NAMES: dict[type, str] = {
     ProbeSource: "probe_source",
     Stop: "stop",
 }
-_RESULT_CLASSES: tuple[type, ...] = (
-    SourceStatusChanged,
-    MotionStarted,
-    MotionEnded,
-    FaceDetected,
-    FaceRecognized,
-    UnknownFace,
-    FaceLost,
-    Figures,
-    ImageAnalysis,
-    ProbeResult,
-    WorkerReady,
-    EngineFailed,
-    WorkerLog,
-)
+# Results are what a worker sends: the members of messages.WorkerResult.
+_RESULT_CLASSES: tuple[type, ...] = _members(WorkerResult)
 _NAMES: dict[type, str] = {
     **_COMMAND_NAMES,
     **{cls: str(getattr(cls, "type")) for cls in _RESULT_CLASSES},  # noqa: B009 - a class attribute
