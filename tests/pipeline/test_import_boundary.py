@@ -57,39 +57,12 @@ def test_nothing_imports_opencv() -> None:
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
-def test_pipeline_imports_without_home_assistant_loaded() -> None:
-    """Importing every pipeline module in a fresh interpreter loads no homeassistant module."""
-    names = [
-        "custom_components.openeye.pipeline."
-        + ".".join(path.relative_to(PIPELINE).with_suffix("").parts)
-        for path in sorted(PIPELINE.rglob("*.py"))
-        if path.name not in {"__init__.py", "__main__.py"}
-    ]
-    # The same stubs that start worker processes keep the integration's
-    # __init__ (which does import Home Assistant) out of the interpreter.
-    bootstrap = str(PIPELINE / "bootstrap.py")
-    code = (
-        "import importlib, importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('bootstrap', {bootstrap!r})\n"
-        "bootstrap = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(bootstrap)\n"
-        "bootstrap.install_package_stubs()\n"
-        f"for name in {names!r}: importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'homeassistant', 'cv2'}))\n"
-    )
-    root = PIPELINE.parents[2]
-    output = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    ).stdout
-    assert output.strip() == "[]"
+def _import_every_pipeline_module(before: str, after: str) -> subprocess.CompletedProcess[str]:
+    """Import every pipeline module in a fresh interpreter, as a worker starts.
 
-
-def test_pipeline_imports_without_paho_mqtt_installed() -> None:
-    """Every pipeline module imports where paho-mqtt is missing: only a remote worker needs it.
-
-    Home Assistant installs paho-mqtt only with its MQTT integration, and the
-    scan command and the local workers must run without it. ``paho`` set to
-    None in ``sys.modules`` makes any import of it fail, as if not installed.
+    The same stubs that start worker processes keep the integration's
+    __init__ (which does import Home Assistant) out of the interpreter.
+    ``before`` runs first, ``after`` once everything is imported.
     """
     names = [
         "custom_components.openeye.pipeline."
@@ -100,19 +73,39 @@ def test_pipeline_imports_without_paho_mqtt_installed() -> None:
     bootstrap = str(PIPELINE / "bootstrap.py")
     code = (
         "import importlib, importlib.util, sys\n"
-        "sys.modules['paho'] = None\n"
+        f"{before}\n"
         f"spec = importlib.util.spec_from_file_location('bootstrap', {bootstrap!r})\n"
         "bootstrap = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(bootstrap)\n"
         "bootstrap.install_package_stubs()\n"
         f"for name in {names!r}: importlib.import_module(name)\n"
-        "print('imported')\n"
+        f"{after}\n"
     )
-    output = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=PIPELINE.parents[2],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_pipeline_imports_without_home_assistant_loaded() -> None:
+    """Importing every pipeline module in a fresh interpreter loads no homeassistant module."""
+    output = _import_every_pipeline_module(
+        "",
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'homeassistant', 'cv2'}))",
+    )
+    assert output.returncode == 0, output.stderr
+    assert output.stdout.strip() == "[]"
+
+
+def test_pipeline_imports_without_paho_mqtt_installed() -> None:
+    """Every pipeline module imports where paho-mqtt is missing: only a remote worker needs it.
+
+    Home Assistant installs paho-mqtt only with its MQTT integration, and the
+    scan command and the local workers must run without it. ``paho`` set to
+    None in ``sys.modules`` makes any import of it fail, as if not installed.
+    """
+    output = _import_every_pipeline_module("sys.modules['paho'] = None", "print('imported')")
     assert output.stdout.strip() == "imported", output.stderr
